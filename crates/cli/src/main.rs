@@ -1,0 +1,5 @@
+//! The `darkdca` command.
+
+fn main() -> anyhow::Result<()> {
+    Ok(())
+}

@@ -1,0 +1,1 @@
+//! Facade of the darkdca pipeline: trace, embed, cluster, track, report.

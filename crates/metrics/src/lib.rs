@@ -1,0 +1,1 @@
+//! Cluster quality: silhouette (cosine, euclidean, precomputed), purity, ARI, NMI and AMI.

@@ -1,0 +1,1 @@
+//! A telescope traffic simulator with planted groups, scripted fates and truth files.
