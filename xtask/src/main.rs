@@ -4,8 +4,12 @@
 //!   tests, doc tests, docs, benches compiled); `.ci/run` calls it.
 //! - `cargo xtask deps`: install the Debian packages the workspace links
 //!   against, when they are missing.
+//! - `cargo xtask scenario [--preset NAME | --scenario FILE] [--seed N]
+//!   [--out DIR]`: write a simulated scenario (captures, truth, manifest);
+//!   with no option it regenerates the committed `fixtures/scenario/`.
 #![allow(clippy::print_stdout, clippy::print_stderr, reason = "a command-line tool")]
 
+use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use anyhow::{Context, Result, bail};
@@ -15,8 +19,9 @@ fn main() -> Result<()> {
     match args.first().map(String::as_str) {
         Some("ci") => ci(),
         Some("deps") => deps(),
+        Some("scenario") => scenario(&args[1..]),
         _ => {
-            eprintln!("usage: cargo xtask <ci|deps>");
+            eprintln!("usage: cargo xtask <ci|deps|scenario>");
             bail!("unknown or missing command")
         }
     }
@@ -62,5 +67,47 @@ fn run(cmd: &mut Command) -> Result<()> {
     if !status.success() {
         bail!("{cmd:?} failed with {status}");
     }
+    Ok(())
+}
+
+/// Writes a simulated scenario; by default the committed `small` one.
+fn scenario(args: &[String]) -> Result<()> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent().context("xtask has a parent")?;
+    let mut preset = "small".to_owned();
+    let mut file: Option<PathBuf> = None;
+    let mut seed: Option<u64> = None;
+    let mut out = root.join("fixtures/scenario");
+    let mut it = args.iter();
+    while let Some(flag) = it.next() {
+        let mut value = || it.next().with_context(|| format!("{flag} needs a value"));
+        match flag.as_str() {
+            "--preset" => preset = value()?.clone(),
+            "--scenario" => file = Some(PathBuf::from(value()?)),
+            "--seed" => seed = Some(value()?.parse().context("--seed takes an integer")?),
+            "--out" => out = PathBuf::from(value()?),
+            _ => bail!(
+                "unknown option {flag}; usage: cargo xtask scenario [--preset small|standard|large] \
+                 [--scenario FILE.json|FILE.toml] [--seed N] [--out DIR]"
+            ),
+        }
+    }
+    let mut scenario = match &file {
+        Some(path) => darkdca_sim::Scenario::load(path)?,
+        None => darkdca_sim::Scenario::preset(&preset)?,
+    };
+    if let Some(seed) = seed {
+        scenario.seed = seed;
+    }
+    let started = std::time::Instant::now();
+    let generated = darkdca_sim::generate(&scenario, &out)?;
+    let packets: u64 = generated.days.iter().map(|d| d.n_packets).sum();
+    println!(
+        "xtask: wrote scenario {:?} (seed {}): {} days, {packets} packets into {} in {:.1} s",
+        scenario.name,
+        scenario.seed,
+        generated.days.len(),
+        out.display(),
+        started.elapsed().as_secs_f64()
+    );
     Ok(())
 }

@@ -85,9 +85,8 @@ impl PacketRecord {
     /// sequence number equals its IPv4 destination address.
     #[must_use]
     pub fn is_mirai_like(&self) -> bool {
-        let syn_only = self.tcp_flags.is_some_and(|f| {
-            f & (tcp_flags::SYN | tcp_flags::ACK) == tcp_flags::SYN
-        });
+        let syn_only =
+            self.tcp_flags.is_some_and(|f| f & (tcp_flags::SYN | tcp_flags::ACK) == tcp_flags::SYN);
         match (self.proto, self.dst, self.tcp_seq) {
             (proto::TCP, Some(Addr::V4(dst)), Some(seq)) => syn_only && seq == u32::from(dst),
             _ => false,

@@ -1,0 +1,785 @@
+//! The pipeline's configuration: every parameter, its default, its presets
+//! and its validation.
+//!
+//! [`Config`] is plain data (serde, TOML or JSON); [`Config::check`] turns it
+//! into a [`CheckedConfig`], the only form a [`crate::Pipeline`] accepts.
+//! A configuration file may set only some fields: the others keep the values
+//! of the base it is laid over ([`Config::overlay_file`]), usually a preset.
+
+use std::fmt;
+use std::path::Path;
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+
+/// A named set of parameters.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Preset {
+    /// The values published in the NovTrack paper (and i-DarkVec for the
+    /// embedding): senders with more than 5 packets a day, 200 dimensions,
+    /// window 5, 5 negative samples, one epoch,
+    /// `min_cluster_size` 10, τ0 = 0.65, τ1 = 0.3.
+    #[default]
+    Paper,
+    /// The values of the authors' public code (SmartData-Polito/novtrack):
+    /// at least 10 packets a day, window 5, one epoch, τ0 = 0.6, τ1 = 0.35,
+    /// an emerged cluster matched against days t-2 to t-14 at overlap 0.6
+    /// before it is novel, senders unseen for 31 days dropped from the model.
+    Novtrack,
+}
+
+impl Preset {
+    /// Every preset, in the order the command lists them.
+    pub const ALL: [Self; 2] = [Self::Paper, Self::Novtrack];
+
+    /// The preset's name as used in files and on the command line.
+    #[must_use]
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Paper => "paper",
+            Self::Novtrack => "novtrack",
+        }
+    }
+}
+
+impl fmt::Display for Preset {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl FromStr for Preset {
+    type Err = Error;
+
+    fn from_str(s: &str) -> Result<Self> {
+        Self::ALL
+            .into_iter()
+            .find(|p| p.name().eq_ignore_ascii_case(s))
+            .ok_or_else(|| Error::UnknownPreset { name: s.to_owned() })
+    }
+}
+
+/// Every parameter of the pipeline, grouped by stage.
+///
+/// `Config::default()` is the [`Preset::Paper`] configuration.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    /// Cutting captures into batches and keeping active senders.
+    pub trace: TraceConfig,
+    /// The incremental skip-gram embedding of senders.
+    pub embedding: EmbeddingConfig,
+    /// HDBSCAN over the embeddings of the batch's active senders.
+    pub clustering: ClusteringConfig,
+    /// MONIC transitions, lineages and novelty.
+    pub tracking: TrackingConfig,
+    /// Labels used for purity and majority labels.
+    pub labels: LabelConfig,
+    /// The per-cluster profile in each day's result.
+    pub profile: ProfileConfig,
+}
+
+/// Parameters of the trace stage.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct TraceConfig {
+    /// A sender is active in a batch when it sends **more than** this many
+    /// packets (the trace crate's convention). Paper 5 (more than 5
+    /// packets); NovTrack code 9 (its filter keeps senders with at least 10).
+    pub min_packets: u64,
+    /// Length of a batch in seconds, cut from packet timestamps (UTC).
+    /// Default 86,400 (a day).
+    pub batch_seconds: u32,
+    /// Number of most frequent services (destination port and protocol)
+    /// kept as their own sentence; the rest share an `other` sentence.
+    /// Default 2,500 (the authors' code).
+    pub top_services: usize,
+}
+
+/// Parameters of the incremental skip-gram embedding (names as in
+/// gensim and the word2vec crate).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct EmbeddingConfig {
+    /// Dimensions of an embedding. Default 200.
+    pub vector_size: usize,
+    /// Largest distance between a sender and its context. Default 5.
+    pub window: usize,
+    /// Negative samples per positive pair. Default 5.
+    pub negative: usize,
+    /// Subsampling threshold of frequent senders; 0 turns it off.
+    /// Default 0 (as DarkVec).
+    pub sample: f64,
+    /// Training passes over each batch's corpus once the model is warm.
+    /// Default 1.
+    pub epochs: usize,
+    /// Training passes over the corpus of the first batch (a cold model).
+    /// Default 1, as the paper; the evaluation may raise it.
+    pub bootstrap_epochs: usize,
+    /// Initial learning rate. Default 0.025.
+    pub alpha: f32,
+    /// Final learning rate. Default 0.0001.
+    pub min_alpha: f32,
+    /// Seed of the model's random numbers. Default 15 (the authors' code).
+    pub seed: u64,
+    /// Worker threads; 1 makes runs bit-identical for a seed. Default 1.
+    pub threads: usize,
+    /// Cut sentences after this many senders (gensim cuts at 10,000);
+    /// `None` trains whole sentences. Default `None`.
+    pub max_sentence_len: Option<usize>,
+    /// How an update merges sender counts into the model's counts:
+    /// `accumulate` (gensim), `replace`, or a decay factor in [0, 1].
+    /// Default `accumulate`.
+    pub count_policy: CountPolicy,
+    /// Drop senders unseen for this many batches from the model.
+    /// Paper `None`; NovTrack code 31.
+    pub retire_after: Option<u32>,
+}
+
+/// How an embedding update merges the new batch's counts into the model's.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum CountPolicy {
+    /// `old + new`, as gensim.
+    Accumulate,
+    /// `new` only.
+    Replace,
+    /// `factor * old + new`, `factor` in [0, 1].
+    Decay(f64),
+}
+
+/// Parameters of HDBSCAN (cosine distance).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ClusteringConfig {
+    /// Smallest group HDBSCAN reports as a cluster. Default 10.
+    pub min_cluster_size: usize,
+    /// Neighbours for core distances; `None` means `min_cluster_size`, as
+    /// the Python `hdbscan` package does. Default `None`.
+    pub min_samples: Option<usize>,
+    /// How flat clusters are chosen: `eom` (excess of mass) or `leaf`.
+    /// Default `eom`.
+    pub cluster_selection: ClusterSelection,
+    /// Clusters closer than this (cosine distance) are merged. Default 0.
+    pub cluster_selection_epsilon: f64,
+    /// Whether the whole data set may be one cluster. Default `false`.
+    pub allow_single_cluster: bool,
+}
+
+/// How HDBSCAN chooses flat clusters from its tree.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ClusterSelection {
+    /// Excess of mass: the most stable clusters.
+    Eom,
+    /// The leaves of the condensed tree.
+    Leaf,
+}
+
+/// Parameters of MONIC transitions and lineage tracking.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct TrackingConfig {
+    /// τ0, the overlap for a strong match (survival, absorption), in
+    /// [0.5, 1]. Paper 0.65; NovTrack code 0.6.
+    pub match_threshold: f64,
+    /// τ1, the overlap for a loose match (split part) and the activity below
+    /// which a cluster is inactive, in (0, 0.5). Paper 0.3; NovTrack code
+    /// 0.35.
+    pub split_threshold: f64,
+    /// Smallest lag (in batches) at which an emerged cluster is compared
+    /// with past clusters before it is called novel. Paper 1; NovTrack
+    /// code 2 (lag 1 is left to the transition rules).
+    pub look_back_min_lag: u64,
+    /// Largest lag compared; `None` looks at the whole history. Paper
+    /// `None`; NovTrack code 14.
+    pub look_back_max_lag: Option<u64>,
+    /// Overlap at which a past cluster re-identifies an emerged one, in
+    /// (0, 1]. Paper 0.65; NovTrack code 0.6.
+    pub look_back_threshold: f64,
+    /// Divide the look-back overlap by the share of the past cluster active
+    /// in the new batch. Default off (both presets).
+    pub look_back_normalise: bool,
+    /// Relative size change from which a survivor is reported as grown or
+    /// shrunk (not in the paper). Default 0.1.
+    pub size_change_threshold: f64,
+    /// Novelty quality gate: an emerged cluster whose mean silhouette is
+    /// below this value is reported as emerged but not novel. `None` (the
+    /// paper) flags every emerged cluster without a past match.
+    pub novelty_min_silhouette: Option<f32>,
+}
+
+/// How senders get the labels that purity and majority labels use.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct LabelConfig {
+    /// Label of Mirai-like senders. Default `mirai-like`.
+    pub mirai_label: String,
+    /// Share of a sender's packets that must be Mirai-like probes for the
+    /// sender to get `mirai_label`. Default 0.5.
+    pub mirai_min_share: f64,
+    /// Label of senders without any label, counted as its own class by
+    /// purity. Default `unknown`.
+    pub unknown_label: String,
+}
+
+/// Parameters of the per-cluster profile.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ProfileConfig {
+    /// How many entries each top list keeps. Default 5.
+    pub top_n: usize,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self::preset(Preset::Paper)
+    }
+}
+
+impl Default for TraceConfig {
+    fn default() -> Self {
+        Config::preset(Preset::Paper).trace
+    }
+}
+
+impl Default for EmbeddingConfig {
+    fn default() -> Self {
+        Config::preset(Preset::Paper).embedding
+    }
+}
+
+impl Default for ClusteringConfig {
+    fn default() -> Self {
+        Config::preset(Preset::Paper).clustering
+    }
+}
+
+impl Default for TrackingConfig {
+    fn default() -> Self {
+        Config::preset(Preset::Paper).tracking
+    }
+}
+
+impl Default for LabelConfig {
+    fn default() -> Self {
+        Config::preset(Preset::Paper).labels
+    }
+}
+
+impl Default for ProfileConfig {
+    fn default() -> Self {
+        Config::preset(Preset::Paper).profile
+    }
+}
+
+impl Config {
+    /// The configuration of a preset.
+    #[must_use]
+    pub fn preset(preset: Preset) -> Self {
+        let paper = Self::paper();
+        match preset {
+            Preset::Paper => paper,
+            Preset::Novtrack => Self {
+                trace: TraceConfig { min_packets: 9, ..paper.trace },
+                embedding: EmbeddingConfig {
+                    window: 5,
+                    epochs: 1,
+                    retire_after: Some(31),
+                    ..paper.embedding
+                },
+                tracking: TrackingConfig {
+                    match_threshold: 0.6,
+                    split_threshold: 0.35,
+                    look_back_min_lag: 2,
+                    look_back_max_lag: Some(14),
+                    look_back_threshold: 0.6,
+                    ..paper.tracking
+                },
+                ..paper
+            },
+        }
+    }
+
+    fn paper() -> Self {
+        Self {
+            trace: TraceConfig { min_packets: 5, batch_seconds: 86_400, top_services: 2500 },
+            embedding: EmbeddingConfig {
+                vector_size: 200,
+                window: 5,
+                negative: 5,
+                sample: 0.0,
+                epochs: 1,
+                bootstrap_epochs: 1,
+                alpha: 0.025,
+                min_alpha: 0.0001,
+                seed: 15,
+                threads: 1,
+                max_sentence_len: None,
+                count_policy: CountPolicy::Accumulate,
+                retire_after: None,
+            },
+            clustering: ClusteringConfig {
+                min_cluster_size: 10,
+                min_samples: None,
+                cluster_selection: ClusterSelection::Eom,
+                cluster_selection_epsilon: 0.0,
+                allow_single_cluster: false,
+            },
+            tracking: TrackingConfig {
+                match_threshold: 0.65,
+                split_threshold: 0.3,
+                look_back_min_lag: 1,
+                look_back_max_lag: None,
+                look_back_threshold: 0.65,
+                look_back_normalise: false,
+                size_change_threshold: 0.1,
+                novelty_min_silhouette: None,
+            },
+            labels: LabelConfig {
+                mirai_label: "mirai-like".to_owned(),
+                mirai_min_share: 0.5,
+                unknown_label: "unknown".to_owned(),
+            },
+            profile: ProfileConfig { top_n: 5 },
+        }
+    }
+
+    /// Parses a complete or partial configuration in TOML; missing fields
+    /// take the [`Preset::Paper`] values.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::ConfigSyntax`] when the text is not valid TOML or has an
+    /// unknown field or a value of the wrong type (the path is `<toml>`).
+    pub fn from_toml_str(text: &str) -> Result<Self> {
+        Self::default().overlay_str(text, Format::Toml, Path::new("<toml>"))
+    }
+
+    /// Parses a complete or partial configuration in JSON; missing fields
+    /// take the [`Preset::Paper`] values.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::ConfigSyntax`] as [`Config::from_toml_str`].
+    pub fn from_json_str(text: &str) -> Result<Self> {
+        Self::default().overlay_str(text, Format::Json, Path::new("<json>"))
+    }
+
+    /// The configuration as TOML text (every field written).
+    #[must_use]
+    pub fn to_toml_string(&self) -> String {
+        // Serialising plain structs of numbers, strings and options cannot
+        // fail; an error here would be a bug in this module.
+        toml::to_string_pretty(self).unwrap_or_default()
+    }
+
+    /// Reads a configuration file (TOML, or JSON when the name ends in
+    /// `.json`) and lays the fields it sets over `self`.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Io`] when the file cannot be read, [`Error::ConfigSyntax`]
+    /// when it cannot be parsed or names an unknown field.
+    pub fn overlay_file(self, path: &Path) -> Result<Self> {
+        let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+        let json = path.extension().is_some_and(|e| e.eq_ignore_ascii_case("json"));
+        self.overlay_str(&text, if json { Format::Json } else { Format::Toml }, path)
+    }
+
+    fn overlay_str(self, text: &str, format: Format, path: &Path) -> Result<Self> {
+        let syntax = |message: String| Error::ConfigSyntax { path: path.to_owned(), message };
+        let patch: serde_json::Value = match format {
+            Format::Toml => toml::from_str(text).map_err(|e| syntax(e.to_string()))?,
+            Format::Json => serde_json::from_str(text).map_err(|e| syntax(e.to_string()))?,
+        };
+        let mut base = serde_json::to_value(&self).map_err(|e| syntax(e.to_string()))?;
+        merge(&mut base, patch);
+        serde_json::from_value(base).map_err(|e| syntax(e.to_string()))
+    }
+
+    /// Validates every parameter.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidConfig`] naming the first field that breaks its rule.
+    pub fn check(self) -> Result<CheckedConfig> {
+        let t = &self.trace;
+        at_least("trace.batch_seconds", u64::from(t.batch_seconds), 1)?;
+        at_least("trace.top_services", t.top_services as u64, 1)?;
+
+        let e = &self.embedding;
+        at_least("embedding.vector_size", e.vector_size as u64, 1)?;
+        at_least("embedding.window", e.window as u64, 1)?;
+        at_least("embedding.negative", e.negative as u64, 1)?;
+        at_least("embedding.epochs", e.epochs as u64, 1)?;
+        at_least("embedding.bootstrap_epochs", e.bootstrap_epochs as u64, 1)?;
+        at_least("embedding.threads", e.threads as u64, 1)?;
+        if let Some(n) = e.max_sentence_len {
+            at_least("embedding.max_sentence_len", n as u64, 2)?;
+        }
+        if let Some(n) = e.retire_after {
+            at_least("embedding.retire_after", u64::from(n), 1)?;
+        }
+        if !(e.sample.is_finite() && e.sample >= 0.0) {
+            return invalid("embedding.sample", format!("must be at least 0, got {}", e.sample));
+        }
+        if let CountPolicy::Decay(f) = e.count_policy
+            && !(0.0..=1.0).contains(&f)
+        {
+            return invalid("embedding.count_policy", format!("decay must be in [0, 1], got {f}"));
+        }
+        if !(e.alpha.is_finite() && e.alpha > 0.0) {
+            return invalid("embedding.alpha", format!("must be positive, got {}", e.alpha));
+        }
+        if !(e.min_alpha.is_finite() && e.min_alpha >= 0.0 && e.min_alpha <= e.alpha) {
+            return invalid(
+                "embedding.min_alpha",
+                format!("must be in [0, alpha = {}], got {}", e.alpha, e.min_alpha),
+            );
+        }
+
+        let c = &self.clustering;
+        at_least("clustering.min_cluster_size", c.min_cluster_size as u64, 2)?;
+        if let Some(m) = c.min_samples {
+            at_least("clustering.min_samples", m as u64, 1)?;
+        }
+        if !(c.cluster_selection_epsilon.is_finite() && c.cluster_selection_epsilon >= 0.0) {
+            let got = c.cluster_selection_epsilon;
+            return invalid("clustering.cluster_selection_epsilon", format!("must be at least 0, got {got}"));
+        }
+
+        let k = &self.tracking;
+        if !(0.5..=1.0).contains(&k.match_threshold) {
+            let got = k.match_threshold;
+            return invalid("tracking.match_threshold", format!("must be in [0.5, 1], got {got}"));
+        }
+        if !(k.split_threshold > 0.0 && k.split_threshold < 0.5) {
+            let got = k.split_threshold;
+            return invalid("tracking.split_threshold", format!("must be in (0, 0.5), got {got}"));
+        }
+        unit_interval("tracking.look_back_threshold", k.look_back_threshold)?;
+        at_least("tracking.look_back_min_lag", k.look_back_min_lag, 1)?;
+        if let Some(max) = k.look_back_max_lag {
+            at_least("tracking.look_back_max_lag", max, k.look_back_min_lag)?;
+        }
+        if !(k.size_change_threshold.is_finite() && k.size_change_threshold >= 0.0) {
+            let got = k.size_change_threshold;
+            return invalid(
+                "tracking.size_change_threshold",
+                format!("must be finite and at least 0, got {got}"),
+            );
+        }
+        if let Some(s) = k.novelty_min_silhouette
+            && !(-1.0..=1.0).contains(&s)
+        {
+            return invalid(
+                "tracking.novelty_min_silhouette",
+                format!("must be in [-1, 1], got {s}"),
+            );
+        }
+
+        let l = &self.labels;
+        if !(l.mirai_min_share > 0.0 && l.mirai_min_share <= 1.0) {
+            return invalid(
+                "labels.mirai_min_share",
+                format!("must be in (0, 1], got {}", l.mirai_min_share),
+            );
+        }
+        for (field, label) in
+            [("labels.mirai_label", &l.mirai_label), ("labels.unknown_label", &l.unknown_label)]
+        {
+            if label.trim().is_empty() {
+                return invalid(field, "must not be empty".to_owned());
+            }
+        }
+        if l.mirai_label == l.unknown_label {
+            return invalid("labels.unknown_label", "must differ from mirai_label".to_owned());
+        }
+
+        at_least("profile.top_n", self.profile.top_n as u64, 1)?;
+        Ok(CheckedConfig { config: self })
+    }
+}
+
+enum Format {
+    Toml,
+    Json,
+}
+
+/// Lays `patch` over `base`: objects merge key by key, anything else
+/// replaces.
+fn merge(base: &mut serde_json::Value, patch: serde_json::Value) {
+    match (base, patch) {
+        (serde_json::Value::Object(b), serde_json::Value::Object(p)) => {
+            for (k, v) in p {
+                match b.get_mut(&k) {
+                    Some(slot) => merge(slot, v),
+                    None => {
+                        b.insert(k, v);
+                    }
+                }
+            }
+        }
+        (slot, v) => *slot = v,
+    }
+}
+
+fn invalid<T>(field: &'static str, reason: String) -> Result<T> {
+    Err(Error::InvalidConfig { field, reason })
+}
+
+fn at_least(field: &'static str, value: u64, min: u64) -> Result<()> {
+    if value < min {
+        return invalid(field, format!("must be at least {min}, got {value}"));
+    }
+    Ok(())
+}
+
+fn unit_interval(field: &'static str, value: f64) -> Result<()> {
+    if !(value > 0.0 && value <= 1.0) {
+        return invalid(field, format!("must be in (0, 1], got {value}"));
+    }
+    Ok(())
+}
+
+/// A configuration that passed [`Config::check`]; read-only.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(transparent)]
+pub struct CheckedConfig {
+    config: Config,
+}
+
+impl CheckedConfig {
+    /// The validated parameters.
+    #[must_use]
+    pub fn get(&self) -> &Config {
+        &self.config
+    }
+
+    /// A stable fingerprint of every parameter (FNV-1a 64 of the canonical
+    /// JSON, as 16 hex digits), stored in the state to refuse mixing runs
+    /// made with different parameters.
+    #[must_use]
+    pub fn hash(&self) -> String {
+        let json = serde_json::to_string(&self.config).unwrap_or_default();
+        let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+        for b in json.bytes() {
+            h ^= u64::from(b);
+            h = h.wrapping_mul(0x0000_0100_0000_01b3);
+        }
+        format!("{h:016x}")
+    }
+}
+
+impl std::ops::Deref for CheckedConfig {
+    type Target = Config;
+
+    fn deref(&self) -> &Config {
+        &self.config
+    }
+}
+
+impl<'de> Deserialize<'de> for CheckedConfig {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let config = Config::deserialize(d)?;
+        config.check().map_err(serde::de::Error::custom)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paper_defaults_are_the_papers_values() {
+        let c = Config::default();
+        assert_eq!(c.trace.min_packets, 5, "more than 5 packets a day");
+        assert_eq!(c.embedding.vector_size, 200);
+        assert_eq!(c.embedding.negative, 5);
+        assert_eq!(c.clustering.min_cluster_size, 10);
+        assert_eq!(c.tracking.match_threshold, 0.65);
+        assert_eq!(c.tracking.split_threshold, 0.3);
+        assert!(c.check().is_ok());
+    }
+
+    #[test]
+    fn novtrack_preset_is_the_authors_code() {
+        let c = Config::preset(Preset::Novtrack);
+        assert_eq!(c.trace.min_packets, 9, "at least 10 packets a day");
+        assert_eq!(c.embedding.window, 5);
+        assert_eq!(c.embedding.epochs, 1);
+        assert_eq!(c.embedding.retire_after, Some(31));
+        assert_eq!(c.tracking.match_threshold, 0.6);
+        assert_eq!(c.tracking.split_threshold, 0.35);
+        assert_eq!(c.tracking.look_back_min_lag, 2);
+        assert_eq!(c.tracking.look_back_max_lag, Some(14));
+        assert_eq!(c.tracking.look_back_threshold, 0.6);
+        assert!(c.check().is_ok());
+    }
+
+    #[test]
+    fn preset_names_round_trip() {
+        for p in Preset::ALL {
+            assert_eq!(p.name().parse::<Preset>().ok(), Some(p));
+        }
+        assert!(matches!("bogus".parse::<Preset>(), Err(Error::UnknownPreset { .. })));
+    }
+
+    #[test]
+    fn partial_toml_keeps_other_defaults() {
+        let c = Config::from_toml_str("[tracking]\nmatch_threshold = 0.7\n").unwrap();
+        assert_eq!(c.tracking.match_threshold, 0.7);
+        assert_eq!(c.tracking.split_threshold, 0.3);
+        assert_eq!(c.embedding.vector_size, 200);
+    }
+
+    #[test]
+    fn overlay_keeps_the_base_preset() {
+        let base = Config::preset(Preset::Novtrack);
+        let c = base.overlay_str("{\"embedding\": {\"vector_size\": 64}}", Format::Json, Path::new("x"));
+        let c = c.unwrap();
+        assert_eq!(c.embedding.vector_size, 64);
+        assert_eq!(c.trace.min_packets, 9, "at least 10 packets a day");
+    }
+
+    #[test]
+    fn unknown_fields_are_rejected() {
+        let err = Config::from_toml_str("[tracking]\ntau = 0.7\n").unwrap_err();
+        assert!(matches!(err, Error::ConfigSyntax { .. }), "{err}");
+        assert!(err.to_string().contains("tau"), "{err}");
+    }
+
+    #[test]
+    fn toml_round_trip() {
+        for p in Preset::ALL {
+            let c = Config::preset(p);
+            assert_eq!(Config::from_toml_str(&c.to_toml_string()).unwrap(), c);
+        }
+    }
+
+    fn field_of(c: Config) -> &'static str {
+        match c.check() {
+            Err(Error::InvalidConfig { field, .. }) => field,
+            other => panic!("expected InvalidConfig, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn each_rule_names_its_field() {
+        let d = Config::default;
+        let cases: Vec<(Config, &str)> = vec![
+            (Config { trace: TraceConfig { batch_seconds: 0, ..d().trace }, ..d() }, "trace.batch_seconds"),
+            (Config { trace: TraceConfig { top_services: 0, ..d().trace }, ..d() }, "trace.top_services"),
+            (Config { embedding: EmbeddingConfig { vector_size: 0, ..d().embedding }, ..d() }, "embedding.vector_size"),
+            (Config { embedding: EmbeddingConfig { threads: 0, ..d().embedding }, ..d() }, "embedding.threads"),
+            (
+                Config { embedding: EmbeddingConfig { max_sentence_len: Some(1), ..d().embedding }, ..d() },
+                "embedding.max_sentence_len",
+            ),
+            (
+                Config { embedding: EmbeddingConfig { retire_after: Some(0), ..d().embedding }, ..d() },
+                "embedding.retire_after",
+            ),
+            (Config { embedding: EmbeddingConfig { sample: -1.0, ..d().embedding }, ..d() }, "embedding.sample"),
+            (
+                Config { embedding: EmbeddingConfig { count_policy: CountPolicy::Decay(2.0), ..d().embedding }, ..d() },
+                "embedding.count_policy",
+            ),
+            (Config { embedding: EmbeddingConfig { window: 0, ..d().embedding }, ..d() }, "embedding.window"),
+            (Config { embedding: EmbeddingConfig { negative: 0, ..d().embedding }, ..d() }, "embedding.negative"),
+            (Config { embedding: EmbeddingConfig { epochs: 0, ..d().embedding }, ..d() }, "embedding.epochs"),
+            (
+                Config { embedding: EmbeddingConfig { bootstrap_epochs: 0, ..d().embedding }, ..d() },
+                "embedding.bootstrap_epochs",
+            ),
+            (Config { embedding: EmbeddingConfig { alpha: -1.0, ..d().embedding }, ..d() }, "embedding.alpha"),
+            (Config { embedding: EmbeddingConfig { min_alpha: 1.0, ..d().embedding }, ..d() }, "embedding.min_alpha"),
+            (
+                Config { clustering: ClusteringConfig { min_cluster_size: 1, ..d().clustering }, ..d() },
+                "clustering.min_cluster_size",
+            ),
+            (
+                Config { clustering: ClusteringConfig { min_samples: Some(0), ..d().clustering }, ..d() },
+                "clustering.min_samples",
+            ),
+            (
+                Config {
+                    clustering: ClusteringConfig { cluster_selection_epsilon: -1.0, ..d().clustering },
+                    ..d()
+                },
+                "clustering.cluster_selection_epsilon",
+            ),
+            (
+                Config { tracking: TrackingConfig { match_threshold: 1.5, ..d().tracking }, ..d() },
+                "tracking.match_threshold",
+            ),
+            (
+                Config { tracking: TrackingConfig { split_threshold: 0.0, ..d().tracking }, ..d() },
+                "tracking.split_threshold",
+            ),
+            (
+                Config { tracking: TrackingConfig { split_threshold: 0.9, ..d().tracking }, ..d() },
+                "tracking.split_threshold",
+            ),
+            (
+                Config { tracking: TrackingConfig { split_threshold: 0.5, ..d().tracking }, ..d() },
+                "tracking.split_threshold",
+            ),
+            (
+                Config { tracking: TrackingConfig { look_back_threshold: f64::NAN, ..d().tracking }, ..d() },
+                "tracking.look_back_threshold",
+            ),
+            (
+                Config { tracking: TrackingConfig { look_back_min_lag: 0, ..d().tracking }, ..d() },
+                "tracking.look_back_min_lag",
+            ),
+            (
+                Config { tracking: TrackingConfig { look_back_max_lag: Some(0), ..d().tracking }, ..d() },
+                "tracking.look_back_max_lag",
+            ),
+            (
+                Config { tracking: TrackingConfig { size_change_threshold: -1.0, ..d().tracking }, ..d() },
+                "tracking.size_change_threshold",
+            ),
+            (
+                Config { tracking: TrackingConfig { novelty_min_silhouette: Some(2.0), ..d().tracking }, ..d() },
+                "tracking.novelty_min_silhouette",
+            ),
+            (Config { labels: LabelConfig { mirai_min_share: 0.0, ..d().labels }, ..d() }, "labels.mirai_min_share"),
+            (Config { labels: LabelConfig { mirai_label: " ".into(), ..d().labels }, ..d() }, "labels.mirai_label"),
+            (
+                Config { labels: LabelConfig { unknown_label: "mirai-like".into(), ..d().labels }, ..d() },
+                "labels.unknown_label",
+            ),
+            (Config { profile: ProfileConfig { top_n: 0 }, ..d() }, "profile.top_n"),
+        ];
+        for (config, field) in cases {
+            assert_eq!(field_of(config), field);
+        }
+    }
+
+    #[test]
+    fn hash_changes_with_any_parameter() {
+        let a = Config::default().check().unwrap();
+        let b = Config::preset(Preset::Novtrack).check().unwrap();
+        let mut c = Config::default();
+        c.profile.top_n = 6;
+        let c = c.check().unwrap();
+        assert_eq!(a.hash(), Config::default().check().unwrap().hash());
+        assert_ne!(a.hash(), b.hash());
+        assert_ne!(a.hash(), c.hash());
+        assert_eq!(a.hash().len(), 16);
+    }
+
+    #[test]
+    fn checked_config_deserialises_only_valid_values() {
+        let ok: CheckedConfig = serde_json::from_str("{}").unwrap();
+        assert_eq!(ok.get(), &Config::default());
+        let bad = serde_json::from_str::<CheckedConfig>("{\"profile\": {\"top_n\": 0}}");
+        assert!(bad.is_err());
+    }
+}

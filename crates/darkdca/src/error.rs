@@ -1,0 +1,192 @@
+//! The facade's one error type.
+
+use std::io;
+use std::path::PathBuf;
+
+/// Everything that can go wrong while configuring, running or persisting the
+/// pipeline.
+///
+/// Errors of the stage crates are wrapped with the stage they come from, so
+/// that a message names where the problem happened.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// A configuration value breaks a rule.
+    #[error("invalid configuration: {field} {reason}")]
+    InvalidConfig {
+        /// Dotted path of the offending field, e.g. `tracking.match_threshold`.
+        field: &'static str,
+        /// The rule that was broken, e.g. `must be in (0, 1], got 1.5`.
+        reason: String,
+    },
+    /// A configuration file could not be parsed.
+    #[error("cannot parse configuration {}: {message}", path.display())]
+    ConfigSyntax {
+        /// The file.
+        path: PathBuf,
+        /// The parser's message (it names line and column where it can).
+        message: String,
+    },
+    /// A preset name is unknown.
+    #[error("unknown preset {name:?} (expected one of: paper, novtrack)")]
+    UnknownPreset {
+        /// The name that was given.
+        name: String,
+    },
+    /// Reading or writing a file failed.
+    #[error("i/o error on {}", path.display())]
+    Io {
+        /// The file or directory.
+        path: PathBuf,
+        /// The underlying error.
+        #[source]
+        source: io::Error,
+    },
+    /// A ground-truth label file has a malformed line.
+    #[error("bad label file {}, line {line}: {reason}", path.display())]
+    BadLabels {
+        /// The file.
+        path: PathBuf,
+        /// One-based line number.
+        line: usize,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// The state directory was written by another format version.
+    #[error(
+        "state in {} has format version {found}, this build reads version {expected}",
+        path.display()
+    )]
+    StateVersion {
+        /// The state directory.
+        path: PathBuf,
+        /// The version found on disk.
+        found: u32,
+        /// The version this build writes and reads.
+        expected: u32,
+    },
+    /// A state file is missing or cannot be decoded.
+    #[error("corrupt or incomplete state in {}: {reason}", path.display())]
+    CorruptState {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// The state was produced with another configuration.
+    #[error(
+        "state in {} was made with configuration {found}, the current one is {expected}; \
+         use the same configuration or a new state directory"
+    , path.display())]
+    ConfigMismatch {
+        /// The state directory.
+        path: PathBuf,
+        /// Hash of the configuration stored in the state.
+        found: String,
+        /// Hash of the configuration given now.
+        expected: String,
+    },
+    /// A day was already processed into this state.
+    #[error("day {day} is already in the state (processed days end at {last})")]
+    DayAlreadyProcessed {
+        /// The day that was given again.
+        day: String,
+        /// The last day already in the state.
+        last: String,
+    },
+    /// A day comes before the last processed day.
+    #[error("day {day} comes before the last processed day {last}; days must be given in order")]
+    DayOutOfOrder {
+        /// The day that was given.
+        day: String,
+        /// The last day already in the state.
+        last: String,
+    },
+    /// A lineage id is not in the state.
+    #[error("no lineage with id {id} in the state")]
+    UnknownLineage {
+        /// The id that was asked for.
+        id: u64,
+    },
+    /// Reading or batching the captures failed.
+    #[error("trace stage failed")]
+    Trace {
+        /// The trace crate's error.
+        #[source]
+        source: crate::trace::Error,
+    },
+    /// A stage failed on this batch.
+    #[error("{stage} stage failed on day {day}: {message}")]
+    Stage {
+        /// Name of the stage (`embed`, `cluster`, `metrics`, `track`).
+        stage: &'static str,
+        /// The day being processed.
+        day: String,
+        /// The stage's error message, with its sources joined.
+        message: String,
+    },
+    /// Encoding or decoding JSON failed.
+    #[error("json error on {}", path.display())]
+    Json {
+        /// The file.
+        path: PathBuf,
+        /// The underlying error.
+        #[source]
+        source: serde_json::Error,
+    },
+    /// Writing a CSV file failed.
+    #[error("csv error on {}", path.display())]
+    Csv {
+        /// The file.
+        path: PathBuf,
+        /// The underlying error.
+        #[source]
+        source: csv::Error,
+    },
+}
+
+/// The facade's result type.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+impl Error {
+    /// Wraps an I/O error with the path it happened on.
+    pub(crate) fn io(path: impl Into<PathBuf>, source: io::Error) -> Self {
+        Self::Io { path: path.into(), source }
+    }
+
+    /// Wraps a stage crate's error, keeping its chain of causes as text.
+    pub(crate) fn stage(
+        stage: &'static str,
+        day: impl ToString,
+        err: &(dyn std::error::Error + 'static),
+    ) -> Self {
+        let mut message = err.to_string();
+        let mut cause = err.source();
+        while let Some(c) = cause {
+            message.push_str(": ");
+            message.push_str(&c.to_string());
+            cause = c.source();
+        }
+        Self::Stage { stage, day: day.to_string(), message }
+    }
+
+    /// Whether the error comes from bad input or state (exit code 3 in the
+    /// command) rather than from the environment.
+    #[must_use]
+    pub fn is_bad_input(&self) -> bool {
+        matches!(
+            self,
+            Self::InvalidConfig { .. }
+                | Self::ConfigSyntax { .. }
+                | Self::UnknownPreset { .. }
+                | Self::BadLabels { .. }
+                | Self::StateVersion { .. }
+                | Self::CorruptState { .. }
+                | Self::ConfigMismatch { .. }
+                | Self::DayAlreadyProcessed { .. }
+                | Self::DayOutOfOrder { .. }
+                | Self::UnknownLineage { .. }
+                | Self::Trace { .. }
+        )
+    }
+}

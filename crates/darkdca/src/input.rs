@@ -1,0 +1,214 @@
+//! Reading captures into daily batches.
+//!
+//! [`RecordSource`] opens one file (pcap, pcapng or flow CSV, each possibly
+//! gzip-compressed); [`DayStream`] cuts the records of any number of files
+//! into batches with the trace crate's [`Batcher`], and records each
+//! sender's activity per hour beside it for the cluster profiles.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use crate::config::Config;
+use crate::day::batch_id_of;
+use crate::error::{Error, Result};
+use crate::profile::ActivityTable;
+use crate::trace::{self, Batch, BatchParams, BatchReport, Batcher, CaptureReader, CsvLayout, CsvReader, PacketRecord};
+
+/// How a flow CSV is laid out.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum CsvChoice {
+    /// Try the known layouts (marx, darkvec) and take the first whose
+    /// columns are all in the header.
+    #[default]
+    Auto,
+    /// A given layout.
+    Layout(CsvLayout),
+}
+
+impl CsvChoice {
+    /// A layout preset by name: `auto`, `darkvec` or `marx`.
+    #[must_use]
+    pub fn from_name(name: &str) -> Option<Self> {
+        match name.to_ascii_lowercase().as_str() {
+            "auto" => Some(Self::Auto),
+            "darkvec" => Some(Self::Layout(CsvLayout::darkvec())),
+            "marx" => Some(Self::Layout(CsvLayout::marx())),
+            _ => None,
+        }
+    }
+}
+
+/// Whether a file name looks like a flow CSV (`.csv`, `.csv.gz`).
+#[must_use]
+pub fn is_csv(path: &Path) -> bool {
+    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default().to_ascii_lowercase();
+    name.ends_with(".csv") || name.ends_with(".csv.gz")
+}
+
+/// Whether a file name looks like a capture or a flow CSV the command reads
+/// (`.pcap`, `.pcapng`, `.cap`, `.csv`, each optionally `.gz`).
+#[must_use]
+pub fn is_input_file(path: &Path) -> bool {
+    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default().to_ascii_lowercase();
+    let name = name.strip_suffix(".gz").unwrap_or(&name);
+    [".pcap", ".pcapng", ".cap", ".csv"].iter().any(|e| name.ends_with(e))
+}
+
+/// Records of one file.
+pub struct RecordSource {
+    inner: Inner,
+}
+
+enum Inner {
+    Capture(Box<CaptureReader>),
+    Csv(Box<CsvReader>),
+}
+
+impl std::fmt::Debug for RecordSource {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let kind = match self.inner {
+            Inner::Capture(_) => "capture",
+            Inner::Csv(_) => "csv",
+        };
+        f.debug_struct("RecordSource").field("kind", &kind).finish_non_exhaustive()
+    }
+}
+
+impl RecordSource {
+    /// Opens a capture, or a flow CSV when the name ends in `.csv` or
+    /// `.csv.gz`.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Trace`] when the file cannot be opened or has an unknown
+    /// format or CSV layout.
+    pub fn open(path: &Path, csv: &CsvChoice) -> Result<Self> {
+        let trace = |source| Error::Trace { source };
+        if !is_csv(path) {
+            let r = CaptureReader::open(path).map_err(trace)?;
+            return Ok(Self { inner: Inner::Capture(Box::new(r)) });
+        }
+        let layouts = match csv {
+            CsvChoice::Layout(l) => vec![l.clone()],
+            CsvChoice::Auto => vec![CsvLayout::marx(), CsvLayout::darkvec()],
+        };
+        let mut last = None;
+        for layout in layouts {
+            match CsvReader::open(path, layout) {
+                Ok(r) => return Ok(Self { inner: Inner::Csv(Box::new(r)) }),
+                Err(e @ trace::Error::Csv { .. }) => last = Some(e),
+                Err(e) => return Err(trace(e)),
+            }
+        }
+        // The loop ran at least once, so `last` holds the layout error.
+        Err(trace(last.unwrap_or(trace::Error::Params { name: "csv layout", reason: "none given".into() })))
+    }
+
+    /// What the reader counted so far (frames or rows, malformed ones).
+    #[must_use]
+    pub fn report(&self) -> &trace::ReadReport {
+        match &self.inner {
+            Inner::Capture(r) => r.report(),
+            Inner::Csv(r) => r.report(),
+        }
+    }
+}
+
+impl Iterator for RecordSource {
+    type Item = trace::Result<PacketRecord>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        match &mut self.inner {
+            Inner::Capture(r) => r.next(),
+            Inner::Csv(r) => r.next_record().transpose(),
+        }
+    }
+}
+
+/// One batch with the activity per hour of its senders.
+#[derive(Debug, Clone)]
+pub struct DayBatch {
+    /// The batch (sender statistics and the corpus log).
+    pub batch: Batch,
+    /// Packets per sender and hour.
+    pub activity: ActivityTable,
+}
+
+/// Cuts records into [`DayBatch`]es of `trace.batch_seconds`.
+#[derive(Debug)]
+pub struct DayStream {
+    batcher: Batcher,
+    window_ns: i64,
+    tables: BTreeMap<i64, ActivityTable>,
+}
+
+impl DayStream {
+    /// A stream cutting batches as the configuration says, tolerating
+    /// records up to `max_disorder_ns` out of time order (records later
+    /// than that after their batch closed are dropped and counted).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Trace`] when the batcher rejects the parameters.
+    pub fn new(config: &Config, max_disorder_ns: i64) -> Result<Self> {
+        let window_ns = i64::from(config.trace.batch_seconds) * 1_000_000_000;
+        let params =
+            BatchParams::default().window_ns(window_ns).max_disorder_ns(max_disorder_ns).n_top_ports(8);
+        let batcher = Batcher::new(params).map_err(|source| Error::Trace { source })?;
+        Ok(Self { batcher, window_ns, tables: BTreeMap::new() })
+    }
+
+    /// Adds one record.
+    pub fn push(&mut self, rec: &PacketRecord) {
+        let before = self.batcher.report().n_late_dropped;
+        self.batcher.push(rec);
+        if self.batcher.report().n_late_dropped == before {
+            let start = rec.ts_ns.div_euclid(self.window_ns) * self.window_ns;
+            let window = self.window_ns;
+            self.tables.entry(start).or_insert_with(|| ActivityTable::new(start, window)).add(rec);
+        }
+    }
+
+    /// The next finished batch, if any.
+    pub fn pop(&mut self) -> Option<DayBatch> {
+        let batch = self.batcher.pop_batch()?;
+        Some(attach(&mut self.tables, self.window_ns, batch))
+    }
+
+    /// Ends the stream and returns the remaining batches, oldest first.
+    #[must_use]
+    pub fn finish(mut self) -> Vec<DayBatch> {
+        let mut out: Vec<DayBatch> = std::iter::from_fn(|| self.pop()).collect();
+        let Self { batcher, window_ns, mut tables } = self;
+        for b in batcher.finish() {
+            out.push(attach(&mut tables, window_ns, b));
+        }
+        out
+    }
+
+    /// What the batcher counted (records, late records dropped, ...).
+    #[must_use]
+    pub fn report(&self) -> &BatchReport {
+        self.batcher.report()
+    }
+}
+
+/// Pairs a finished batch with its activity table.
+fn attach(tables: &mut BTreeMap<i64, ActivityTable>, window_ns: i64, batch: Batch) -> DayBatch {
+    let start = batch.id().0;
+    // Tables of batches that emitted nothing (all records late) go too.
+    let stale: Vec<i64> = tables.range(..start).map(|(&k, _)| k).collect();
+    for k in stale {
+        tables.remove(&k);
+    }
+    let activity = tables.remove(&start).unwrap_or_else(|| ActivityTable::new(start, window_ns));
+    DayBatch { batch, activity }
+}
+
+impl DayBatch {
+    /// The batch id used by the tracker: whole batches since the epoch.
+    #[must_use]
+    pub fn batch_id(&self, batch_seconds: u32) -> u64 {
+        batch_id_of(self.batch.id().0, batch_seconds)
+    }
+}

@@ -1,0 +1,249 @@
+//! Ground truth: labels of known senders, from address lists.
+//!
+//! Two file formats are read:
+//! - CSV `address,label` (a header line is skipped when its first field is
+//!   not an address; fields are trimmed, as DarkVec's `big_gt.csv` has
+//!   trailing spaces), where the address may also be a CIDR prefix;
+//! - `ipset restore` text (`create <set> ...` lines are skipped, each
+//!   `add <set> <cidr>` line labels the prefix with the set's name), as the
+//!   acknowledged-scanner lists are published.
+//!
+//! Lookups return the label of the longest matching prefix.
+
+use std::collections::HashMap;
+use std::net::IpAddr;
+use std::path::Path;
+
+use crate::error::{Error, Result};
+use crate::trace::Addr;
+
+/// Labels of addresses and prefixes, looked up by longest prefix.
+#[derive(Debug, Clone, Default)]
+pub struct GroundTruth {
+    /// (is IPv6, prefix length) → masked address → label index.
+    prefixes: HashMap<(bool, u8), HashMap<u128, u32>>,
+    /// Prefix lengths present, longest first, per family.
+    lengths: [Vec<u8>; 2],
+    labels: Vec<String>,
+    n_entries: usize,
+}
+
+impl GroundTruth {
+    /// An empty table.
+    #[must_use]
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Reads a label file, choosing the format from its content: ipset text
+    /// when a line starts with `create ` or `add `, CSV otherwise.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Io`] when the file cannot be read, [`Error::BadLabels`]
+    /// naming the first malformed line.
+    pub fn from_path(path: &Path) -> Result<Self> {
+        let mut gt = Self::new();
+        gt.add_path(path)?;
+        Ok(gt)
+    }
+
+    /// Adds the entries of a label file to the table; later entries for the
+    /// same prefix replace earlier ones.
+    ///
+    /// # Errors
+    ///
+    /// As [`GroundTruth::from_path`].
+    pub fn add_path(&mut self, path: &Path) -> Result<()> {
+        let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+        self.add_text(&text, path)
+    }
+
+    /// Adds entries from text in either format; `path` only names the source
+    /// in errors.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::BadLabels`] naming the first malformed line.
+    pub fn add_text(&mut self, text: &str, path: &Path) -> Result<()> {
+        let ipset = text.lines().any(|l| {
+            let l = l.trim_start();
+            l.starts_with("create ") || l.starts_with("add ")
+        });
+        for (i, line) in text.lines().enumerate() {
+            let bad = |reason: String| Error::BadLabels { path: path.to_owned(), line: i + 1, reason };
+            let line = line.trim();
+            if line.is_empty() || line.starts_with('#') {
+                continue;
+            }
+            if ipset {
+                let mut words = line.split_whitespace();
+                match words.next() {
+                    Some("add") => {
+                        let set = words.next().ok_or_else(|| bad("missing set name".into()))?;
+                        let cidr = words.next().ok_or_else(|| bad("missing address".into()))?;
+                        let (addr, len) = parse_cidr(cidr).map_err(bad)?;
+                        self.insert(addr, len, set);
+                    }
+                    _ => continue,
+                }
+            } else {
+                let mut fields = line.splitn(2, [',', ';', '\t']);
+                let addr = fields.next().unwrap_or_default().trim();
+                let label = fields.next().map(str::trim).unwrap_or_default();
+                match parse_cidr(addr) {
+                    Ok((addr, len)) if !label.is_empty() => self.insert(addr, len, label),
+                    Ok(_) => return Err(bad("missing label".into())),
+                    Err(_) if i == 0 => continue,
+                    Err(e) => return Err(bad(e)),
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn insert(&mut self, addr: IpAddr, len: u8, label: &str) {
+        let idx = match self.labels.iter().position(|l| l == label) {
+            Some(i) => i,
+            None => {
+                self.labels.push(label.to_owned());
+                self.labels.len() - 1
+            }
+        } as u32;
+        let (v6, bits) = key_bits(addr);
+        let map = self.prefixes.entry((v6, len)).or_default();
+        if map.insert(mask(bits, len, v6), idx).is_none() {
+            self.n_entries += 1;
+        }
+        let lengths = &mut self.lengths[usize::from(v6)];
+        if !lengths.contains(&len) {
+            lengths.push(len);
+            lengths.sort_unstable_by(|a, b| b.cmp(a));
+        }
+    }
+
+    /// The label of the longest prefix containing `addr`, if any. Opaque
+    /// (pseudonymised) senders have no label.
+    #[must_use]
+    pub fn label_of(&self, addr: &Addr) -> Option<&str> {
+        let ip = match addr {
+            Addr::V4(a) => IpAddr::V4(*a),
+            Addr::V6(a) => IpAddr::V6(*a),
+            Addr::Opaque(_) => return None,
+        };
+        let (v6, bits) = key_bits(ip);
+        self.lengths[usize::from(v6)].iter().find_map(|&len| {
+            let idx = self.prefixes.get(&(v6, len))?.get(&mask(bits, len, v6))?;
+            Some(self.labels[*idx as usize].as_str())
+        })
+    }
+
+    /// Number of distinct prefixes in the table.
+    #[must_use]
+    pub fn len(&self) -> usize {
+        self.n_entries
+    }
+
+    /// Whether the table has no entry.
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.n_entries == 0
+    }
+
+    /// The distinct labels, in order of first appearance.
+    #[must_use]
+    pub fn labels(&self) -> &[String] {
+        &self.labels
+    }
+}
+
+fn key_bits(addr: IpAddr) -> (bool, u128) {
+    match addr {
+        IpAddr::V4(a) => (false, u128::from(u32::from(a))),
+        IpAddr::V6(a) => (true, u128::from(a)),
+    }
+}
+
+fn mask(bits: u128, len: u8, v6: bool) -> u128 {
+    let width: u32 = if v6 { 128 } else { 32 };
+    let drop = width - u32::from(len);
+    if drop >= 128 { 0 } else { (bits >> drop) << drop }
+}
+
+/// Parses `a.b.c.d`, `a.b.c.d/n`, an IPv6 address or an IPv6 prefix.
+fn parse_cidr(s: &str) -> std::result::Result<(IpAddr, u8), String> {
+    let (addr, len) = match s.split_once('/') {
+        Some((a, l)) => (a, Some(l)),
+        None => (s, None),
+    };
+    let addr: IpAddr = addr.trim().parse().map_err(|_| format!("{s:?} is not an ip address"))?;
+    let max = if addr.is_ipv4() { 32 } else { 128 };
+    let len = match len {
+        Some(l) => l
+            .trim()
+            .parse::<u8>()
+            .ok()
+            .filter(|l| *l <= max)
+            .ok_or_else(|| format!("{s:?} has a bad prefix length"))?,
+        None => max,
+    };
+    Ok((addr, len))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::net::Ipv4Addr;
+
+    use super::*;
+
+    fn v4(s: &str) -> Addr {
+        Addr::V4(s.parse::<Ipv4Addr>().unwrap())
+    }
+
+    #[test]
+    fn reads_csv_with_header_and_spaces() {
+        let mut gt = GroundTruth::new();
+        gt.add_text("ip,class\n1.2.3.4,censys\n192.228.79.250 ,shodan\n", Path::new("t")).unwrap();
+        assert_eq!(gt.label_of(&v4("1.2.3.4")), Some("censys"));
+        assert_eq!(gt.label_of(&v4("192.228.79.250")), Some("shodan"));
+        assert_eq!(gt.label_of(&v4("1.2.3.5")), None);
+        assert_eq!(gt.len(), 2);
+    }
+
+    #[test]
+    fn reads_ipset_and_prefers_longest_prefix() {
+        let text = "create umich.edu hash:net family inet counters\n\
+                    add umich.edu 141.212.0.0/16\n\
+                    create shodan.io hash:net family inet\n\
+                    add shodan.io 141.212.121.0/24\n";
+        let gt = {
+            let mut g = GroundTruth::new();
+            g.add_text(text, Path::new("t")).unwrap();
+            g
+        };
+        assert_eq!(gt.label_of(&v4("141.212.1.1")), Some("umich.edu"));
+        assert_eq!(gt.label_of(&v4("141.212.121.9")), Some("shodan.io"));
+        assert_eq!(gt.label_of(&v4("141.213.0.1")), None);
+        assert_eq!(gt.labels(), ["umich.edu", "shodan.io"]);
+    }
+
+    #[test]
+    fn bad_line_is_named() {
+        let mut gt = GroundTruth::new();
+        let err = gt.add_text("ip,class\n1.2.3.4,a\nnot-an-ip,b\n", Path::new("f.csv")).unwrap_err();
+        match err {
+            Error::BadLabels { line, .. } => assert_eq!(line, 3),
+            other => panic!("{other:?}"),
+        }
+        let err = gt.add_text("1.2.3.4/40,a\n", Path::new("f.csv")).unwrap_err();
+        assert!(matches!(err, Error::BadLabels { line: 1, .. }));
+    }
+
+    #[test]
+    fn opaque_senders_have_no_label() {
+        let mut gt = GroundTruth::new();
+        gt.add_text("0.0.0.0/0,everything\n", Path::new("t")).unwrap();
+        assert_eq!(gt.label_of(&Addr::Opaque(3)), None);
+        assert_eq!(gt.label_of(&v4("8.8.8.8")), Some("everything"));
+    }
+}

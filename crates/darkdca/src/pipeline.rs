@@ -1,0 +1,723 @@
+//! The [`Pipeline`]: one batch in, one [`DayResult`] out, state kept between
+//! batches.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::Path;
+use std::time::Instant;
+
+use ndarray::{Array2, ArrayView2};
+
+use crate::config::{CheckedConfig, ClusterSelection, ClusteringConfig, CountPolicy, EmbeddingConfig, Preset, TrackingConfig};
+use crate::day::{batch_id_of, batch_label, batch_start};
+use crate::error::{Error, Result};
+use crate::input::{DayBatch, DayStream};
+use crate::labels::GroundTruth;
+use crate::profile::{self, ActivityTable};
+use crate::result::{
+    ClusterResult, SCHEMA_VERSION, DayResult, DayStats, SenderRecord, StageTimings, TransitionRecord,
+};
+use crate::state::{DayEntry, RunMeta, STATE_FORMAT_VERSION, StateDir};
+use crate::trace::{Addr, Batch, CorpusParams, PacketRecord, Vocabulary};
+use crate::{dca, hdbscan, metrics, word2vec};
+
+/// The stages of one batch, in order, as reported to an [`Observer`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Stage {
+    /// Aggregating packets per sender and building the corpus.
+    Corpus,
+    /// Training or updating the embedding model.
+    Embed,
+    /// HDBSCAN over the active senders' embeddings.
+    Cluster,
+    /// Silhouette and purity.
+    Metrics,
+    /// MONIC transitions and lineages.
+    Track,
+    /// Cluster profiles and the result record.
+    Profile,
+}
+
+impl Stage {
+    /// The stage's name as shown to users.
+    #[must_use]
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Corpus => "corpus",
+            Self::Embed => "embed",
+            Self::Cluster => "cluster",
+            Self::Metrics => "metrics",
+            Self::Track => "track",
+            Self::Profile => "profile",
+        }
+    }
+}
+
+/// Receives progress while a batch is processed (the command draws a
+/// progress bar from it). Every method has an empty default.
+pub trait Observer {
+    /// `stage` starts on the batch named `day`.
+    fn stage_started(&mut self, day: &str, stage: Stage) {
+        let _ = (day, stage);
+    }
+}
+
+impl Observer for () {}
+
+/// The daily pipeline: corpus, incremental embedding, clustering, metrics,
+/// tracking and profiles.
+///
+/// A pipeline lives in memory ([`Pipeline::new`]) or is attached to a state
+/// directory ([`Pipeline::create`], [`Pipeline::open`]); then
+/// [`Pipeline::save`] persists the model, the tracker, the run metadata and
+/// the results of the batches processed since the last save.
+pub struct Pipeline {
+    config: CheckedConfig,
+    preset: Option<Preset>,
+    truth: GroundTruth,
+    model: Option<word2vec::Model<Addr>>,
+    tracker: dca::Tracker<Addr>,
+    days: Vec<DayEntry>,
+    pending: Vec<DayResult>,
+    state: Option<StateDir>,
+    generation: u64,
+}
+
+impl std::fmt::Debug for Pipeline {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Pipeline")
+            .field("config_hash", &self.config.hash())
+            .field("preset", &self.preset)
+            .field("n_days", &self.days.len())
+            .field("state", &self.state.as_ref().map(StateDir::path))
+            .finish_non_exhaustive()
+    }
+}
+
+impl Pipeline {
+    /// A fresh in-memory pipeline.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidConfig`] when a stage crate rejects a parameter that
+    /// [`crate::Config::check`] let through (a bug to report).
+    pub fn new(config: CheckedConfig) -> Result<Self> {
+        let tracker = dca::Tracker::new(tracker_params(&config.tracking)?);
+        word2vec_params(&config.embedding, config.embedding.epochs)?;
+        Ok(Self {
+            config,
+            preset: None,
+            truth: GroundTruth::new(),
+            model: None,
+            tracker,
+            days: Vec::new(),
+            pending: Vec::new(),
+            state: None,
+            generation: 0,
+        })
+    }
+
+    /// Records the preset the configuration came from (shown in reports).
+    #[must_use]
+    pub fn with_preset(mut self, preset: Option<Preset>) -> Self {
+        self.preset = preset;
+        self
+    }
+
+    /// Sets the ground truth that labels senders (in addition to the
+    /// Mirai-like label); it is not stored in the state.
+    #[must_use]
+    pub fn with_ground_truth(mut self, truth: GroundTruth) -> Self {
+        self.truth = truth;
+        self
+    }
+
+    /// A fresh pipeline attached to a new state directory, created (with
+    /// its `meta.json`) at once.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Io`] when the directory cannot be written, and those of
+    /// [`Pipeline::new`]. A directory that already holds a state is refused
+    /// with [`Error::CorruptState`] naming it; use [`Pipeline::open`].
+    pub fn create(dir: &Path, config: CheckedConfig, preset: Option<Preset>) -> Result<Self> {
+        let state = StateDir::new(dir);
+        if state.exists() {
+            return Err(Error::CorruptState {
+                path: dir.to_owned(),
+                reason: "a state already exists here; open it to resume".into(),
+            });
+        }
+        let mut p = Self::new(config)?.with_preset(preset);
+        p.state = Some(state);
+        p.commit_meta()?;
+        Ok(p)
+    }
+
+    /// Reopens a state directory to resume a run.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Io`] when files cannot be read, [`Error::StateVersion`] for
+    /// another format version, [`Error::CorruptState`] when a file is
+    /// missing or cannot be decoded, [`Error::InvalidConfig`] when the
+    /// stored configuration no longer validates.
+    pub fn open(dir: &Path) -> Result<Self> {
+        let state = StateDir::new(dir);
+        let meta = state.read_meta()?;
+        let config = meta.config.clone().check()?;
+        let mut p = Self::new(config)?;
+        p.preset = meta.preset.as_deref().and_then(|s| s.parse().ok());
+        p.days = meta.days;
+        p.generation = meta.generation;
+        if meta.generation > 0 {
+            p.model = Some(load_model(&state, meta.generation)?);
+            let bytes = state.read_blob("tracker", meta.generation)?;
+            let (tracker, _) = bincode::serde::decode_from_slice(&bytes, bincode::config::standard())
+                .map_err(|e| Error::CorruptState {
+                    path: dir.join(format!("tracker-{}.bin", meta.generation)),
+                    reason: e.to_string(),
+                })?;
+            p.tracker = tracker;
+        }
+        p.state = Some(state);
+        Ok(p)
+    }
+
+    /// Opens the state at `dir` when it exists, checking that it was made
+    /// with `config`; creates it otherwise.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::ConfigMismatch`] when the stored configuration differs, and
+    /// those of [`Pipeline::open`] and [`Pipeline::create`].
+    pub fn open_or_create(dir: &Path, config: CheckedConfig, preset: Option<Preset>) -> Result<Self> {
+        if !StateDir::new(dir).exists() {
+            return Self::create(dir, config, preset);
+        }
+        let p = Self::open(dir)?;
+        if p.config.hash() != config.hash() {
+            return Err(Error::ConfigMismatch {
+                path: dir.to_owned(),
+                found: p.config.hash(),
+                expected: config.hash(),
+            });
+        }
+        Ok(p)
+    }
+
+    /// The configuration.
+    #[must_use]
+    pub fn config(&self) -> &CheckedConfig {
+        &self.config
+    }
+
+    /// The preset the configuration came from, if known.
+    #[must_use]
+    pub fn preset(&self) -> Option<Preset> {
+        self.preset
+    }
+
+    /// The processed days, oldest first (saved or not).
+    #[must_use]
+    pub fn days(&self) -> &[DayEntry] {
+        &self.days
+    }
+
+    /// The tracker (lineage graph, history).
+    #[must_use]
+    pub fn tracker(&self) -> &dca::Tracker<Addr> {
+        &self.tracker
+    }
+
+    /// The embedding model, once a batch was processed.
+    #[must_use]
+    pub fn model(&self) -> Option<&word2vec::Model<Addr>> {
+        self.model.as_ref()
+    }
+
+    /// The state directory, when attached.
+    #[must_use]
+    pub fn state(&self) -> Option<&StateDir> {
+        self.state.as_ref()
+    }
+
+    /// Whether the batch `batch_id` may be processed next: it must come
+    /// after every processed batch.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::DayAlreadyProcessed`] for a processed batch,
+    /// [`Error::DayOutOfOrder`] for a batch before the last one.
+    pub fn check_next(&self, batch_id: u64) -> Result<()> {
+        let Some(last) = self.days.last() else { return Ok(()) };
+        let day = batch_label(batch_id, self.config.trace.batch_seconds);
+        if self.days.iter().any(|d| d.batch_id == batch_id) {
+            return Err(Error::DayAlreadyProcessed { day, last: last.day.clone() });
+        }
+        if batch_id < last.batch_id {
+            return Err(Error::DayOutOfOrder { day, last: last.day.clone() });
+        }
+        Ok(())
+    }
+
+    /// Processes the records of one or more batches (any time order):
+    /// cuts them into batches and processes each in turn.
+    ///
+    /// # Errors
+    ///
+    /// As [`Pipeline::process_batch`], for the first batch that fails.
+    pub fn process_records(&mut self, records: &[PacketRecord]) -> Result<Vec<DayResult>> {
+        let mut stream = DayStream::new(&self.config, i64::MAX / 4)?;
+        for r in records {
+            stream.push(r);
+        }
+        stream.finish().iter().map(|b| self.process_batch(b)).collect()
+    }
+
+    /// Processes one batch.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::DayAlreadyProcessed`] / [`Error::DayOutOfOrder`] (see
+    /// [`Pipeline::check_next`]), [`Error::Stage`] when a stage fails. On
+    /// error the tracker and the list of days are unchanged; the embedding
+    /// model may have been updated (it is not saved until
+    /// [`Pipeline::save`]).
+    pub fn process_batch(&mut self, batch: &DayBatch) -> Result<DayResult> {
+        self.process_batch_observed(&batch.batch, Some(&batch.activity), &mut ())
+    }
+
+    /// As [`Pipeline::process_batch`] for a bare [`Batch`] (its profiles
+    /// then have no activity over time), reporting each stage to
+    /// `observer`.
+    ///
+    /// # Errors
+    ///
+    /// As [`Pipeline::process_batch`].
+    pub fn process_batch_observed(
+        &mut self,
+        batch: &Batch,
+        activity: Option<&ActivityTable>,
+        observer: &mut dyn Observer,
+    ) -> Result<DayResult> {
+        let seconds = self.config.trace.batch_seconds;
+        let batch_id = batch_id_of(batch.id().0, seconds);
+        self.check_next(batch_id)?;
+        let day = batch_label(batch_id, seconds);
+        let mut timings = StageTimings::default();
+
+        observer.stage_started(&day, Stage::Corpus);
+        let clock = Instant::now();
+        let min_packets = self.config.trace.min_packets;
+        let mut active: Vec<Addr> = batch.active_senders(min_packets).map(|s| s.addr).collect();
+        active.sort_unstable();
+        let corpus_params = CorpusParams::default()
+            .min_packets(min_packets)
+            .vocabulary(Vocabulary::TopServices { n: self.config.trace.top_services });
+        let corpus = batch.corpus(&corpus_params).map_err(|e| Error::stage("corpus", &day, &e))?;
+        let sentences: Vec<&[Addr]> = corpus.sentences.iter().map(|s| s.senders.as_slice()).collect();
+        timings.corpus = ms(clock);
+
+        observer.stage_started(&day, Stage::Embed);
+        let clock = Instant::now();
+        let (senders, x) = self.embed(&day, &sentences, &active)?;
+        timings.embed = ms(clock);
+
+        observer.stage_started(&day, Stage::Cluster);
+        let clock = Instant::now();
+        let labels = cluster_labels(x.view(), &self.config.clustering)
+            .map_err(|e| Error::stage("cluster", &day, e.as_ref()))?;
+        timings.cluster = ms(clock);
+
+        observer.stage_started(&day, Stage::Metrics);
+        let clock = Instant::now();
+        let truth: Vec<Option<String>> = senders.iter().map(|a| self.label_of(a, batch)).collect();
+        let scores = Scores::compute(x.view(), &labels, &truth, &day)?;
+        timings.metrics = ms(clock);
+
+        observer.stage_started(&day, Stage::Track);
+        let clock = Instant::now();
+        let partition = dca::Partition::from_labels(
+            senders.iter().copied().zip(labels.iter().map(|&l| u32::try_from(l).ok())),
+        )
+        .map_err(|e| Error::stage("track", &day, &e))?;
+        let analysis = self.tracker.push(batch_id, partition).map_err(|e| Error::stage("track", &day, &e))?;
+        timings.track = ms(clock);
+
+        observer.stage_started(&day, Stage::Profile);
+        let clock = Instant::now();
+        let mut result = self.assemble(
+            Assembly {
+                batch_id,
+                day,
+                batch,
+                activity,
+                n_active: active.len(),
+                senders: &senders,
+                labels: &labels,
+                truth: &truth,
+            },
+            &scores,
+            &analysis,
+        );
+        result.stats.timings_ms = StageTimings { profile: ms(clock), ..timings };
+        self.days.push(DayEntry::of(&result));
+        self.pending.push(result.clone());
+        Ok(result)
+    }
+
+    /// The label of a sender: ground truth first, then Mirai-like.
+    fn label_of(&self, addr: &Addr, batch: &Batch) -> Option<String> {
+        if let Some(l) = self.truth.label_of(addr) {
+            return Some(l.to_owned());
+        }
+        let s = batch.sender(addr)?;
+        let share = s.n_mirai as f64 / s.n_packets.max(1) as f64;
+        (s.n_mirai > 0 && share >= self.config.labels.mirai_min_share)
+            .then(|| self.config.labels.mirai_label.clone())
+    }
+
+    /// Trains or updates the model on the corpus and returns the embedded
+    /// active senders (sorted) with their unit-length embeddings.
+    fn embed(&mut self, day: &str, sentences: &[&[Addr]], active: &[Addr]) -> Result<(Vec<Addr>, Array2<f32>)> {
+        let e = &self.config.embedding;
+        let n_tokens: usize = sentences.iter().map(|s| s.len()).sum();
+        if n_tokens > 0 {
+            match &mut self.model {
+                None => {
+                    let params = word2vec_params(e, e.bootstrap_epochs)?;
+                    let (model, _) = word2vec::Model::train(&params, sentences)
+                        .map_err(|err| Error::stage("embed", day, &err))?;
+                    self.model = Some(model);
+                }
+                Some(model) => {
+                    model.update_with_epochs(sentences, e.epochs).map_err(|err| Error::stage("embed", day, &err))?;
+                }
+            }
+        }
+        let Some(model) = &self.model else {
+            return Ok((Vec::new(), Array2::zeros((0, e.vector_size))));
+        };
+        let senders: Vec<Addr> = active.iter().filter(|a| model.contains(a)).copied().collect();
+        let x = model.normalized_embeddings_for(&senders).map_err(|err| Error::stage("embed", day, &err))?;
+        Ok((senders, x))
+    }
+
+    fn assemble(&self, a: Assembly<'_>, scores: &Scores, analysis: &dca::BatchAnalysis) -> DayResult {
+        let cfg = &self.config;
+        let seconds = cfg.trace.batch_seconds;
+
+        // Members of each local cluster, in sender order (sorted).
+        let mut members: BTreeMap<u32, Vec<Addr>> = BTreeMap::new();
+        for (addr, &l) in a.senders.iter().zip(a.labels) {
+            if let Ok(l) = u32::try_from(l) {
+                members.entry(l).or_default().push(*addr);
+            }
+        }
+        let lineage_of: HashMap<u32, u64> =
+            analysis.clusters.iter().map(|c| (c.cluster.0, c.lineage.0)).collect();
+
+        let mut clusters = Vec::with_capacity(analysis.clusters.len());
+        let mut emerged = Vec::new();
+        let mut novel = Vec::new();
+        for c in &analysis.clusters {
+            let local = c.cluster.0;
+            let ms = members.get(&local).map(Vec::as_slice).unwrap_or_default();
+            let silhouette = scores.per_cluster.get(&(local as i32)).copied().unwrap_or(f64::NAN);
+            let purity = scores.purity.get(&(local as i32));
+            let (origin, provenance, reidentified_from, is_novel) = match &c.origin {
+                dca::Origin::FirstBatch => ("first", None, None, false),
+                dca::Origin::Survived { .. } => ("survived", None, None, false),
+                dca::Origin::Emerged(e) => {
+                    let prov = match e.provenance.kind {
+                        dca::ProvenanceKind::Noise => "noise",
+                        dca::ProvenanceKind::Absent => "absent",
+                        _ => "clusters",
+                    };
+                    let re = c.reidentification().map(|r| r.lineage.0);
+                    let gate = cfg.tracking.novelty_min_silhouette.is_none_or(|g| silhouette >= f64::from(g));
+                    ("emerged", Some(prov.to_owned()), re, c.is_novel() && gate)
+                }
+            };
+            if c.is_emerged() {
+                emerged.push(c.lineage.0);
+            }
+            if is_novel {
+                novel.push(c.lineage.0);
+            }
+            clusters.push(ClusterResult {
+                lineage: c.lineage.0,
+                local_id: local,
+                size: ms.len(),
+                silhouette,
+                majority_label: purity
+                    .and_then(|p| p.majority.clone())
+                    .unwrap_or_else(|| cfg.labels.unknown_label.clone()),
+                purity: purity.map_or(1.0, |p| p.purity),
+                n_labelled: purity.map_or(0, |p| p.n_labelled),
+                labelled_majority: purity.and_then(|p| p.labelled_majority.clone()),
+                labelled_purity: purity.and_then(|p| p.labelled_purity),
+                origin: origin.to_owned(),
+                provenance,
+                reidentified_from,
+                novel: is_novel,
+                members: ms.iter().map(addr_text).collect(),
+                profile: profile::profile(a.batch, a.activity, ms, cfg.profile.top_n),
+            });
+        }
+
+        let transitions = analysis
+            .transitions
+            .iter()
+            .map(|t| TransitionRecord {
+                lineage: t.lineage.0,
+                kind: transition_name(t.transition.kind()).to_owned(),
+                into: t.transition.targets().iter().filter_map(|g| lineage_of.get(&g.cluster.0).copied()).collect(),
+            })
+            .collect();
+
+        let senders = a
+            .senders
+            .iter()
+            .zip(a.labels)
+            .zip(a.truth)
+            .map(|((addr, &l), label)| SenderRecord {
+                address: addr_text(addr),
+                cluster: i64::from(l),
+                lineage: u32::try_from(l).ok().and_then(|l| lineage_of.get(&l).copied()),
+                packets: a.batch.sender(addr).map_or(0, |s| s.n_packets),
+                label: label.clone(),
+            })
+            .collect();
+
+        let n_noise = a.labels.iter().filter(|&&l| l < 0).count();
+        DayResult {
+            schema_version: SCHEMA_VERSION,
+            day: a.day,
+            batch_id: a.batch_id,
+            start_unix: batch_start(a.batch_id, seconds),
+            batch_seconds: seconds,
+            stats: DayStats {
+                n_packets: a.batch.n_packets(),
+                n_senders: a.batch.n_senders(),
+                n_active: a.n_active,
+                n_embedded: a.senders.len(),
+                n_noise,
+                n_clusters: clusters.len(),
+                silhouette: scores.overall,
+                purity: scores.overall_purity,
+                timings_ms: StageTimings::default(),
+            },
+            clusters,
+            transitions,
+            emerged,
+            novel,
+            senders,
+        }
+    }
+
+    /// Persists the model, the tracker, the results of the batches
+    /// processed since the last save and the run metadata, as a new
+    /// generation (see [`crate::state`]). Does nothing without a state
+    /// directory or without new batches.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Io`], [`Error::Json`] or [`Error::Stage`] when a file cannot
+    /// be written; the previous generation then stays in force.
+    pub fn save(&mut self) -> Result<()> {
+        let Some(state) = &self.state else { return Ok(()) };
+        if self.pending.is_empty() {
+            return Ok(());
+        }
+        let generation = self.generation + 1;
+        for r in &self.pending {
+            state.write_day(r)?;
+        }
+        if let Some(model) = &self.model {
+            let path = state.path().join(format!("model-{generation}.bin"));
+            model.save(&path).map_err(|e| Error::stage("save", "-", &e))?;
+        }
+        let tracker = bincode::serde::encode_to_vec(&self.tracker, bincode::config::standard())
+            .map_err(|e| Error::stage("save", "-", &e))?;
+        state.write_blob("tracker", generation, &tracker)?;
+        self.generation = generation;
+        self.commit_meta()?;
+        self.pending.clear();
+        Ok(())
+    }
+
+    fn commit_meta(&self) -> Result<()> {
+        let Some(state) = &self.state else { return Ok(()) };
+        state.commit(&RunMeta {
+            format_version: STATE_FORMAT_VERSION,
+            tool_version: concat!("darkdca ", env!("CARGO_PKG_VERSION")).to_owned(),
+            preset: self.preset.map(|p| p.name().to_owned()),
+            config_hash: self.config.hash(),
+            config: self.config.get().clone(),
+            generation: self.generation,
+            days: self.days.clone(),
+        })
+    }
+}
+
+/// What [`Pipeline::assemble`] needs about the batch.
+struct Assembly<'a> {
+    batch_id: u64,
+    day: String,
+    batch: &'a Batch,
+    activity: Option<&'a ActivityTable>,
+    n_active: usize,
+    senders: &'a [Addr],
+    labels: &'a [i32],
+    truth: &'a [Option<String>],
+}
+
+/// Silhouette and purity of a batch's clustering.
+struct Scores {
+    per_cluster: BTreeMap<i32, f64>,
+    overall: Option<f64>,
+    purity: BTreeMap<i32, PurityOf>,
+    overall_purity: Option<f64>,
+}
+
+struct PurityOf {
+    /// `None` when unlabelled members are the majority.
+    majority: Option<String>,
+    purity: f64,
+    n_labelled: usize,
+    labelled_majority: Option<String>,
+    labelled_purity: Option<f64>,
+}
+
+impl Scores {
+    fn compute(x: ArrayView2<'_, f32>, labels: &[i32], truth: &[Option<String>], day: &str) -> Result<Self> {
+        let mut s =
+            Self { per_cluster: BTreeMap::new(), overall: None, purity: BTreeMap::new(), overall_purity: None };
+        if labels.iter().all(|&l| l < 0) {
+            return Ok(s);
+        }
+        // Fewer than two clusters has no silhouette: leave it undefined.
+        if let Ok(sil) = metrics::silhouette(x, labels, metrics::Metric::Cosine) {
+            s.per_cluster = sil.per_cluster;
+            s.overall = Some(sil.score);
+        } else if let Some(&only) = labels.iter().find(|&&l| l >= 0) {
+            s.per_cluster.insert(only, f64::NAN);
+        }
+        let purity = metrics::purity(labels, truth).map_err(|e| Error::stage("metrics", day, &e))?;
+        s.overall_purity = metrics::overall_purity(&purity);
+        for p in purity {
+            let majority = match &p.majority_label {
+                metrics::Label::Known(l) => Some(l.clone()),
+                metrics::Label::Unknown => None,
+            };
+            s.purity.insert(
+                p.cluster,
+                PurityOf {
+                    majority,
+                    purity: p.purity,
+                    n_labelled: p.n_labelled,
+                    labelled_majority: p.labelled_majority,
+                    labelled_purity: p.labelled_purity,
+                },
+            );
+        }
+        Ok(s)
+    }
+}
+
+fn ms(since: Instant) -> f64 {
+    since.elapsed().as_secs_f64() * 1e3
+}
+
+/// The text form of a sender: the address, or `#n` for a pseudonym.
+#[must_use]
+pub fn addr_text(a: &Addr) -> String {
+    match a {
+        Addr::V4(v) => v.to_string(),
+        Addr::V6(v) => v.to_string(),
+        Addr::Opaque(n) => format!("#{n}"),
+    }
+}
+
+fn transition_name(k: dca::TransitionKind) -> &'static str {
+    match k {
+        dca::TransitionKind::Inactive => "inactive",
+        dca::TransitionKind::Disappeared => "disappeared",
+        dca::TransitionKind::Split => "split",
+        dca::TransitionKind::Survived => "survived",
+        dca::TransitionKind::Absorbed => "absorbed",
+    }
+}
+
+/// The word2vec parameters of the configuration, with `epochs` passes for
+/// a cold start.
+fn word2vec_params(e: &EmbeddingConfig, epochs: usize) -> Result<word2vec::Params> {
+    let policy = match e.count_policy {
+        CountPolicy::Accumulate => word2vec::CountPolicy::Accumulate,
+        CountPolicy::Replace => word2vec::CountPolicy::Replace,
+        CountPolicy::Decay(f) => word2vec::CountPolicy::Decay(f),
+    };
+    let b = word2vec::Params::builder()
+        .vector_size(e.vector_size)
+        .window(e.window)
+        .negative(e.negative)
+        .sample(e.sample)
+        .min_count(1)
+        .epochs(epochs)
+        .update_epochs(Some(e.epochs))
+        .alpha(e.alpha)
+        .min_alpha(e.min_alpha)
+        .seed(e.seed)
+        .threads(e.threads)
+        .count_policy(policy)
+        .max_sentence_len(e.max_sentence_len)
+        .retire_after(e.retire_after);
+    b.build().map_err(|err| Error::InvalidConfig { field: "embedding", reason: err.to_string() })
+}
+
+/// The monic-dca parameters of the configuration.
+fn tracker_params(t: &TrackingConfig) -> Result<dca::Params> {
+    dca::Params::builder()
+        .match_threshold(t.match_threshold)
+        .split_threshold(t.split_threshold)
+        .look_back(dca::LookBack {
+            min_lag: t.look_back_min_lag,
+            max_lag: t.look_back_max_lag,
+            threshold: t.look_back_threshold,
+            normalise: t.look_back_normalise,
+        })
+        .size_change_threshold(t.size_change_threshold)
+        .build()
+        .map_err(|err| Error::InvalidConfig { field: "tracking", reason: err.to_string() })
+}
+
+/// HDBSCAN labels (`-1` noise) of unit-length embeddings under cosine
+/// distance; every point is noise when there are fewer than
+/// `min_cluster_size` of them.
+fn cluster_labels(
+    x: ArrayView2<'_, f32>,
+    c: &ClusteringConfig,
+) -> std::result::Result<Vec<i32>, Box<dyn std::error::Error + Send + Sync>> {
+    if x.nrows() < c.min_cluster_size.max(2) {
+        return Ok(vec![-1; x.nrows()]);
+    }
+    let selection = match c.cluster_selection {
+        ClusterSelection::Eom => hdbscan::ClusterSelection::ExcessOfMass,
+        ClusterSelection::Leaf => hdbscan::ClusterSelection::Leaf,
+    };
+    let model = hdbscan::Params::new(c.min_cluster_size)
+        .min_samples(c.min_samples)
+        .metric(hdbscan::Metric::Cosine)
+        .cluster_selection(selection)
+        .cluster_selection_epsilon(c.cluster_selection_epsilon)
+        .allow_single_cluster(c.allow_single_cluster)
+        .build()?;
+    Ok(model.fit(x)?.labels)
+}
+
+fn load_model(state: &StateDir, generation: u64) -> Result<word2vec::Model<Addr>> {
+    let path = state.path().join(format!("model-{generation}.bin"));
+    word2vec::Model::load(&path).map_err(|e| Error::CorruptState { path, reason: e.to_string() })
+}

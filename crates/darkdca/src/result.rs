@@ -1,0 +1,159 @@
+//! One batch's result: the machine-readable record of a day, versioned.
+//!
+//! The JSON written by the `darkdca` command is exactly the serde form of
+//! [`DayResult`]; `docs/OUTPUT.md` documents it field by field. Any change of
+//! a field's meaning or a removal bumps [`SCHEMA_VERSION`]; new fields may be
+//! added within a version.
+
+use serde::{Deserialize, Serialize};
+
+use crate::profile::ClusterProfile;
+
+/// Version of the [`DayResult`] JSON schema.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// Everything the pipeline found in one batch.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DayResult {
+    /// [`SCHEMA_VERSION`] of this record.
+    pub schema_version: u32,
+    /// The batch's name: `YYYY-MM-DD` for daily batches, the start time
+    /// `YYYY-MM-DDTHH:MM:SSZ` otherwise.
+    pub day: String,
+    /// Batch id: the batch's start divided by its length (days since
+    /// 1970-01-01 for daily batches).
+    pub batch_id: u64,
+    /// Start of the batch, seconds since the Unix epoch (UTC).
+    pub start_unix: i64,
+    /// Length of the batch in seconds.
+    pub batch_seconds: u32,
+    /// Counts and timings of the batch.
+    pub stats: DayStats,
+    /// The batch's clusters, by lineage id.
+    pub clusters: Vec<ClusterResult>,
+    /// What became of the previous batch's clusters.
+    pub transitions: Vec<TransitionRecord>,
+    /// Lineage ids of clusters that emerged in this batch.
+    pub emerged: Vec<u64>,
+    /// Lineage ids of emerged clusters that match no past cluster (novelty).
+    pub novel: Vec<u64>,
+    /// Every active sender and its cluster.
+    pub senders: Vec<SenderRecord>,
+}
+
+/// Counts and timings of one batch.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct DayStats {
+    /// Packets in the batch.
+    pub n_packets: u64,
+    /// Distinct senders in the batch.
+    pub n_senders: usize,
+    /// Senders with at least `trace.min_packets` packets.
+    pub n_active: usize,
+    /// Active senders that got an embedding (appear in the corpus).
+    pub n_embedded: usize,
+    /// Embedded senders HDBSCAN left as noise.
+    pub n_noise: usize,
+    /// Clusters found.
+    pub n_clusters: usize,
+    /// Mean silhouette over the clustered senders (noise excluded); `None`
+    /// with fewer than two clusters.
+    pub silhouette: Option<f64>,
+    /// Purity of the clustering against the labels; `None` without labels.
+    pub purity: Option<f64>,
+    /// Wall time per stage in milliseconds.
+    pub timings_ms: StageTimings,
+}
+
+/// Wall time of each stage on one batch, in milliseconds.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct StageTimings {
+    /// Aggregating packets per sender and building the corpus.
+    pub corpus: f64,
+    /// Updating the embedding model.
+    pub embed: f64,
+    /// HDBSCAN.
+    pub cluster: f64,
+    /// Silhouette and purity.
+    pub metrics: f64,
+    /// MONIC transitions and lineages.
+    pub track: f64,
+    /// Profiles and the result record.
+    pub profile: f64,
+}
+
+/// One cluster of a batch.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ClusterResult {
+    /// Global, stable id of the cluster's lineage.
+    pub lineage: u64,
+    /// The clustering's label for this cluster in this batch.
+    pub local_id: u32,
+    /// Number of member senders.
+    pub size: usize,
+    /// Mean silhouette of the members (cosine).
+    pub silhouette: f64,
+    /// Most frequent label among members, unlabelled members counted as
+    /// the class `labels.unknown_label`.
+    pub majority_label: String,
+    /// Share of members carrying `majority_label`.
+    pub purity: f64,
+    /// Members with a label (ground truth or Mirai-like).
+    pub n_labelled: usize,
+    /// Most frequent label among labelled members, if any.
+    pub labelled_majority: Option<String>,
+    /// Share of labelled members carrying `labelled_majority`.
+    pub labelled_purity: Option<f64>,
+    /// How the cluster came to be: `first` (first batch of the run),
+    /// `survived` or `emerged`.
+    pub origin: String,
+    /// For emerged clusters, where most members were the batch before:
+    /// `noise`, `absent` (not active) or `clusters` (parts of earlier
+    /// clusters), the largest of the three shares.
+    pub provenance: Option<String>,
+    /// For emerged clusters matched to an earlier cluster within the
+    /// look-back: that cluster's lineage (equal to `lineage` when the
+    /// lineage was restored).
+    pub reidentified_from: Option<u64>,
+    /// Whether the cluster is novel: emerged, matched to no earlier
+    /// cluster, and past the novelty quality gate.
+    pub novel: bool,
+    /// Member addresses, sorted.
+    pub members: Vec<String>,
+    /// What the members did in the batch.
+    pub profile: ClusterProfile,
+}
+
+/// The fate of one cluster of the previous batch.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TransitionRecord {
+    /// Lineage id of the previous batch's cluster.
+    pub lineage: u64,
+    /// `survived`, `absorbed`, `split`, `disappeared` or `inactive`.
+    pub kind: String,
+    /// Lineage ids of this batch's clusters it went into.
+    pub into: Vec<u64>,
+}
+
+/// One active sender of a batch.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SenderRecord {
+    /// The sender's address (or pseudonym).
+    pub address: String,
+    /// Local cluster id, `-1` for noise or senders without embedding.
+    pub cluster: i64,
+    /// Lineage id of its cluster, `None` for noise.
+    pub lineage: Option<u64>,
+    /// Packets it sent in the batch.
+    pub packets: u64,
+    /// Its label (ground truth or Mirai-like), if any.
+    pub label: Option<String>,
+}
+
+impl DayResult {
+    /// The cluster of a lineage in this batch, if present.
+    #[must_use]
+    pub fn cluster(&self, lineage: u64) -> Option<&ClusterResult> {
+        self.clusters.iter().find(|c| c.lineage == lineage)
+    }
+}

@@ -1,0 +1,259 @@
+//! Exact minimum spanning tree of the mutual-reachability graph (Borůvka).
+//!
+//! Edges are ordered by (weight, smaller index, larger index), a strict
+//! total order, so the tree is unique and Borůvka can add every
+//! component's lightest edge at once without creating a cycle.
+//!
+//! Each round finds, for every component, its lightest edge to another
+//! component. A point first looks in its neighbour list: a point `b` outside
+//! the list is at least `radius(a)` away, so `mrd(a, b) >= max(core(a),
+//! radius(a))`, and a list edge lighter than that bound is exact. An exact
+//! answer stays valid until its far end joins the point's component, and then
+//! its weight is a lower bound for later rounds (the outside only shrinks).
+//! Points whose bound cannot rule them out are scanned against all points.
+
+use std::cmp::Ordering;
+
+use rayon::prelude::*;
+
+use crate::knn::Neighbours;
+
+/// An edge of the mutual-reachability graph, `lo < hi`, weight as a key.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct Edge {
+    pub(crate) w: f64,
+    pub(crate) lo: u32,
+    pub(crate) hi: u32,
+}
+
+impl Edge {
+    pub(crate) fn new(w: f64, a: u32, b: u32) -> Self {
+        Edge { w, lo: a.min(b), hi: a.max(b) }
+    }
+
+    /// The strict total order on edges.
+    pub(crate) fn cmp_total(&self, other: &Edge) -> Ordering {
+        self.w.total_cmp(&other.w).then(self.lo.cmp(&other.lo)).then(self.hi.cmp(&other.hi))
+    }
+
+    fn other(&self, p: u32) -> u32 {
+        if self.lo == p { self.hi } else { self.lo }
+    }
+}
+
+/// Keeps the lighter of two optional edges.
+pub(crate) fn lighter(a: Option<Edge>, b: Option<Edge>) -> Option<Edge> {
+    match (a, b) {
+        (Some(x), Some(y)) => Some(if y.cmp_total(&x).is_lt() { y } else { x }),
+        (x, None) => x,
+        (None, y) => y,
+    }
+}
+
+/// Finds the exact lightest edge from given points to other components.
+pub(crate) trait OutsideScan: Sync {
+    /// For each point in `rows`, the lightest edge to a point of another
+    /// component (`comp` holds component ids); `upper` is an edge known to
+    /// exist for that point, if any, and may be used to prune.
+    fn lightest_outside(
+        &self,
+        rows: &[u32],
+        comp: &[u32],
+        core: &[f64],
+        upper: &[Option<Edge>],
+    ) -> Vec<Edge>;
+}
+
+/// Work done while building the tree.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct MstWork {
+    pub(crate) rounds: usize,
+    pub(crate) scanned_rows: usize,
+}
+
+/// Union-find with path halving and union by size.
+pub(crate) struct UnionFind {
+    parent: Vec<u32>,
+    size: Vec<u32>,
+}
+
+impl UnionFind {
+    pub(crate) fn new(n: usize) -> Self {
+        #[allow(clippy::cast_possible_truncation)] // n < u32::MAX is checked on input.
+        let parent = (0..n as u32).collect();
+        UnionFind { parent, size: vec![1; n] }
+    }
+
+    pub(crate) fn find(&mut self, mut x: u32) -> u32 {
+        while self.parent[x as usize] != x {
+            let grand = self.parent[self.parent[x as usize] as usize];
+            self.parent[x as usize] = grand;
+            x = grand;
+        }
+        x
+    }
+
+    /// Joins the sets of two roots; returns the new root.
+    pub(crate) fn union_roots(&mut self, a: u32, b: u32) -> u32 {
+        let (big, small) =
+            if self.size[a as usize] >= self.size[b as usize] { (a, b) } else { (b, a) };
+        self.parent[small as usize] = big;
+        self.size[big as usize] += self.size[small as usize];
+        big
+    }
+}
+
+/// What a point knows about its lightest edge leaving its component.
+#[derive(Clone, Copy)]
+enum Status {
+    Exact(Edge),
+    Open { lower: f64, upper: Option<Edge> },
+}
+
+/// Builds the exact minimum spanning tree; edges come back in no particular order.
+pub(crate) fn boruvka<S: OutsideScan>(
+    neighbours: &Neighbours,
+    core: &[f64],
+    scan: &S,
+) -> (Vec<Edge>, MstWork) {
+    let n = core.len();
+    let mut uf = UnionFind::new(n);
+    let mut comp = vec![0_u32; n];
+    let mut cache: Vec<Option<Edge>> = vec![None; n];
+    let mut lower = vec![0.0_f64; n];
+    let mut edges = Vec::with_capacity(n.saturating_sub(1));
+    let mut work = MstWork::default();
+    let mut best = vec![None::<Edge>; n];
+
+    while edges.len() + 1 < n {
+        work.rounds += 1;
+        #[allow(clippy::cast_possible_truncation)] // n < u32::MAX is checked on input.
+        for (p, c) in comp.iter_mut().enumerate() {
+            *c = uf.find(p as u32);
+        }
+
+        // Every point: an exact answer from its cache or its list, or bounds.
+        let mut status: Vec<Status> = cache
+            .par_iter_mut()
+            .zip(lower.par_iter_mut())
+            .enumerate()
+            .map(|(p, (cached, low))| point_status(p, cached, low, neighbours, core, &comp))
+            .collect();
+
+        // Lightest known edge per component, then the points that could beat it.
+        best.iter_mut().for_each(|b| *b = None);
+        for (p, s) in status.iter().enumerate() {
+            let known = match *s {
+                Status::Exact(e) => Some(e),
+                Status::Open { upper, .. } => upper,
+            };
+            let c = comp[p] as usize;
+            best[c] = lighter(best[c], known);
+        }
+        #[allow(clippy::cast_possible_truncation)] // n < u32::MAX is checked on input.
+        let (rows, uppers): (Vec<u32>, Vec<Option<Edge>>) = status
+            .iter()
+            .enumerate()
+            .filter_map(|(p, s)| match *s {
+                Status::Open { lower, upper } => {
+                    let bound = best[comp[p] as usize].map_or(f64::INFINITY, |e| e.w);
+                    (lower <= bound).then_some((p as u32, upper))
+                }
+                Status::Exact(_) => None,
+            })
+            .unzip();
+        work.scanned_rows += rows.len();
+        let found = scan.lightest_outside(&rows, &comp, core, &uppers);
+        for (&p, e) in rows.iter().zip(found) {
+            cache[p as usize] = Some(e);
+            status[p as usize] = Status::Exact(e);
+        }
+
+        // Only exact answers now; points left open cannot beat them.
+        best.iter_mut().for_each(|b| *b = None);
+        for (p, s) in status.iter().enumerate() {
+            if let Status::Exact(e) = *s {
+                let c = comp[p] as usize;
+                best[c] = lighter(best[c], Some(e));
+            }
+        }
+        let mut chosen: Vec<Edge> = best.iter().flatten().copied().collect();
+        chosen.sort_unstable_by(Edge::cmp_total);
+        chosen.dedup();
+        for e in chosen {
+            let (ra, rb) = (uf.find(e.lo), uf.find(e.hi));
+            if ra != rb {
+                uf.union_roots(ra, rb);
+                edges.push(e);
+            }
+        }
+    }
+    (edges, work)
+}
+
+/// Exact edge from the cache or the list, or bounds for a scan.
+fn point_status(
+    p: usize,
+    cached: &mut Option<Edge>,
+    low: &mut f64,
+    neighbours: &Neighbours,
+    core: &[f64],
+    comp: &[u32],
+) -> Status {
+    #[allow(clippy::cast_possible_truncation)] // n < u32::MAX is checked on input.
+    let p32 = p as u32;
+    if let Some(e) = *cached {
+        if comp[e.other(p32) as usize] != comp[p] {
+            return Status::Exact(e);
+        }
+        *low = low.max(e.w);
+        *cached = None;
+    }
+    let (idx, keys) = neighbours.list(p);
+    let mut upper = None;
+    for (&b, &key) in idx.iter().zip(keys) {
+        if comp[b as usize] != comp[p] {
+            let w = key.max(core[p]).max(core[b as usize]);
+            upper = lighter(upper, Some(Edge::new(w, p32, b)));
+        }
+    }
+    let bound = low.max(core[p]).max(neighbours.radius(p));
+    match upper {
+        Some(e) if e.w < bound => {
+            *cached = Some(e);
+            Status::Exact(e)
+        }
+        _ => Status::Open { lower: bound.min(upper.map_or(f64::INFINITY, |e| e.w)), upper },
+    }
+}
+
+/// Scans by evaluating every pair with a key function (precomputed matrices, tests).
+pub(crate) struct BruteScan<'a, S>(pub(crate) &'a S);
+
+impl<S: crate::space::Space> OutsideScan for BruteScan<'_, S> {
+    fn lightest_outside(
+        &self,
+        rows: &[u32],
+        comp: &[u32],
+        core: &[f64],
+        _upper: &[Option<Edge>],
+    ) -> Vec<Edge> {
+        let n = comp.len();
+        rows.par_iter()
+            .map(|&a| {
+                let a_us = a as usize;
+                let mut best = None;
+                for b in 0..n {
+                    if comp[b] != comp[a_us] {
+                        let w = self.0.key(a_us, b).max(core[a_us]).max(core[b]);
+                        #[allow(clippy::cast_possible_truncation)] // n < u32::MAX.
+                        let e = Edge::new(w, a, b as u32);
+                        best = lighter(best, Some(e));
+                    }
+                }
+                // Another component always exists while Borůvka runs.
+                best.unwrap_or(Edge::new(f64::INFINITY, a, a))
+            })
+            .collect()
+    }
+}

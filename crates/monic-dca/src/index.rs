@@ -1,0 +1,129 @@
+//! Interned members, interned partitions and the fast hash map used for them.
+
+use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hash, Hasher};
+
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+use crate::partition::{ClusterId, Group, Partition};
+
+/// A multiplicative hasher for the tracker's `u32` member indices (std's SipHash costs
+/// about three times more per lookup here). Not DoS-resistant: keys are our own indices.
+#[derive(Debug, Default, Clone, Copy)]
+pub(crate) struct IndexHasher(u64);
+
+impl Hasher for IndexHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.write_u64(u64::from(b));
+        }
+    }
+
+    fn write_u32(&mut self, i: u32) {
+        self.write_u64(u64::from(i));
+    }
+
+    fn write_u64(&mut self, i: u64) {
+        self.0 = (self.0.rotate_left(5) ^ i).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+pub(crate) type IndexMap<V> = HashMap<u32, V, BuildHasherDefault<IndexHasher>>;
+
+/// Dense `u32` indices for members, in first-seen order. Serialised as the member list;
+/// the reverse map is rebuilt when deserialising.
+#[derive(Debug, Clone)]
+pub(crate) struct Interner<M> {
+    items: Vec<M>,
+    map: HashMap<M, u32>,
+}
+
+impl<M> Default for Interner<M> {
+    fn default() -> Self {
+        Self { items: Vec::new(), map: HashMap::new() }
+    }
+}
+
+impl<M: Clone + Eq + Hash> Interner<M> {
+    pub(crate) fn get(&self, m: &M) -> Option<u32> {
+        self.map.get(m).copied()
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.items.len()
+    }
+
+    pub(crate) fn push(&mut self, m: M) {
+        let idx = u32::try_from(self.items.len()).unwrap_or(u32::MAX);
+        self.map.insert(m.clone(), idx);
+        self.items.push(m);
+    }
+}
+
+impl<M: Serialize> Serialize for Interner<M> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        self.items.serialize(s)
+    }
+}
+
+impl<'de, M: Deserialize<'de> + Clone + Eq + Hash> Deserialize<'de> for Interner<M> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let items = Vec::<M>::deserialize(d)?;
+        let map = items.iter().cloned().zip(0u32..).collect();
+        Ok(Self { items, map })
+    }
+}
+
+/// One cluster (or the noise) with interned members.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub(crate) struct IGroup {
+    pub(crate) members: Vec<u32>,
+    pub(crate) weights: Option<Vec<f64>>,
+    pub(crate) total: f64,
+}
+
+impl IGroup {
+    pub(crate) fn weight(&self, pos: usize) -> f64 {
+        self.weights.as_ref().map_or(1.0, |w| w[pos])
+    }
+}
+
+/// A partition with interned members; clusters in increasing id order.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub(crate) struct IPartition {
+    pub(crate) ids: Vec<ClusterId>,
+    pub(crate) clusters: Vec<IGroup>,
+    pub(crate) noise: IGroup,
+}
+
+/// Interns a partition without changing the interner: unknown members get provisional
+/// indices after the known ones, in order, and are returned to be pushed on commit.
+pub(crate) fn intern<M: Clone + Eq + Hash>(
+    interner: &Interner<M>,
+    p: &Partition<M>,
+) -> (IPartition, Vec<M>) {
+    let mut new_members = Vec::new();
+    let base = interner.len();
+    let mut group = |g: &Group<M>| {
+        let members = g
+            .members()
+            .iter()
+            .map(|m| {
+                // A partition holds each member once, so an unknown member is new here.
+                interner.get(m).unwrap_or_else(|| {
+                    new_members.push(m.clone());
+                    u32::try_from(base + new_members.len() - 1).unwrap_or(u32::MAX)
+                })
+            })
+            .collect();
+        IGroup { members, weights: g.weights().map(<[f64]>::to_vec), total: g.total_weight() }
+    };
+    let ids = p.clusters().map(|(id, _)| id).collect();
+    let clusters = p.clusters().map(|(_, g)| group(g)).collect();
+    let noise = group(p.noise());
+    (IPartition { ids, clusters, noise }, new_members)
+}

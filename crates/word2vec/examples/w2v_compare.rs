@@ -1,0 +1,62 @@
+//! Trains on a benchmark planted corpus and prints speed and neighbour
+//! quality as one JSON line; optionally writes the corpus as text (one
+//! sentence per line, tokens `t<id>`) for gensim. Driven by
+//! `docs/scripts/w2v_gensim_bench.py`.
+//!
+//! `cargo run --release -p darkdca-word2vec --example w2v_compare -- \
+//!     --vocab 8000 --threads 2 --epochs 5 [--write-corpus PATH] [--no-train]`
+
+#![allow(clippy::print_stdout, clippy::print_stderr, missing_docs)]
+
+use std::io::Write;
+
+use darkdca_word2vec::{Model, Params};
+
+#[path = "../tests/common/planted.rs"]
+mod planted;
+
+fn arg(args: &[String], name: &str) -> Option<String> {
+    args.iter().position(|a| a == name).and_then(|i| args.get(i + 1).cloned())
+}
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let args: Vec<String> = std::env::args().collect();
+    let vocab: u32 = arg(&args, "--vocab").unwrap_or("8000".into()).parse()?;
+    let threads: usize = arg(&args, "--threads").unwrap_or("1".into()).parse()?;
+    let epochs: usize = arg(&args, "--epochs").unwrap_or("5".into()).parse()?;
+    let spec = planted::bench_spec(vocab);
+    let corpus = spec.generate(0);
+
+    if let Some(path) = arg(&args, "--write-corpus") {
+        let mut out = std::io::BufWriter::new(std::fs::File::create(path)?);
+        for sentence in &corpus {
+            let line: Vec<String> = sentence.iter().map(|t| format!("t{t}")).collect();
+            writeln!(out, "{}", line.join(" "))?;
+        }
+        out.flush()?;
+    }
+    if args.iter().any(|a| a == "--no-train") {
+        return Ok(());
+    }
+
+    let params = Params::builder().epochs(epochs).threads(threads).seed(1).build()?;
+    let (model, stats) = Model::train(&params, &corpus)?;
+
+    // Precision@10 over every 8th token, the same sample as the gensim script.
+    let k = 10;
+    let (mut sum, mut n) = (0.0, 0);
+    for t in (0..vocab).step_by(8) {
+        if let Some(nearest) = model.most_similar(&t, k) {
+            sum += nearest.iter().filter(|s| spec.group(s.token) == spec.group(t)).count() as f64 / k as f64;
+            n += 1;
+        }
+    }
+    println!(
+        "{{\"impl\":\"darkdca\",\"vocab\":{vocab},\"threads\":{threads},\"epochs\":{epochs},\"words\":{},\"seconds\":{:.4},\"words_per_second\":{:.0},\"precision_at_10\":{:.4}}}",
+        stats.n_trained_words,
+        stats.elapsed.as_secs_f64(),
+        stats.words_per_second(),
+        sum / f64::from(n.max(1)),
+    );
+    Ok(())
+}

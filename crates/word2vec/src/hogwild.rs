@@ -1,0 +1,135 @@
+//! Lock-free shared weights for multi-threaded training (Hogwild).
+//!
+//! This is the only module with `unsafe` code. Worker threads update the
+//! input and output matrices without locks, as the original word2vec and
+//! gensim do (Recht et al., 2011): two threads rarely touch the same row at
+//! the same moment, and when they do, one update may partly overwrite the
+//! other. Locking rows instead costs more than the lost updates are worth;
+//! `docs/benchmarks/word2vec.md` records the speed-up over one thread.
+//!
+//! With one thread nothing is shared and every access is an ordinary,
+//! exclusive one, which is why a seeded one-thread run is reproducible.
+
+#![allow(unsafe_code)]
+
+use std::marker::PhantomData;
+
+use crate::kernel::{Sigmoid, axpy, output_step};
+
+/// Raw views of the input and output matrices, shared by the workers of one
+/// training call. It borrows both matrices mutably for its whole lifetime, so
+/// nothing else can read, move or free them while workers run.
+pub(crate) struct SharedWeights<'a> {
+    input: *mut f32,
+    output: *mut f32,
+    n_rows: usize,
+    dim: usize,
+    _borrow: PhantomData<&'a mut [f32]>,
+}
+
+// SAFETY: the pointers come from `&'a mut [f32]` borrows held for `'a`, so
+// they stay valid and unaliased by safe code while any thread holds a
+// `SharedWeights`. Concurrent element updates are the deliberate Hogwild
+// race described in the module doc; `f32` has no invalid bit patterns, so any
+// interleaving leaves every element a valid `f32`.
+unsafe impl Send for SharedWeights<'_> {}
+// SAFETY: as for `Send`; every method takes `&self` and only touches rows
+// through the bounds-checked access in `train_pair`.
+unsafe impl Sync for SharedWeights<'_> {}
+
+impl<'a> SharedWeights<'a> {
+    /// Shares two `n_rows × dim` row-major matrices.
+    ///
+    /// # Panics
+    ///
+    /// If either slice is not `n_rows * dim` long (a bug of the caller: the
+    /// model keeps both matrices at that size).
+    pub(crate) fn new(input: &'a mut [f32], output: &'a mut [f32], dim: usize) -> Self {
+        assert!(dim > 0 && input.len() == output.len() && input.len().is_multiple_of(dim));
+        SharedWeights {
+            n_rows: input.len() / dim,
+            dim,
+            input: input.as_mut_ptr(),
+            output: output.as_mut_ptr(),
+            _borrow: PhantomData,
+        }
+    }
+
+    /// One skip-gram update with negative sampling: the input row of
+    /// `context` learns to predict `targets[0]` (label 1) and not the noise
+    /// tokens `targets[1..]` (label 0). `grad` is scratch of length `dim`.
+    ///
+    /// # Panics
+    ///
+    /// If an index is out of range or `grad` has the wrong length: callers
+    /// only pass vocabulary indices, so this is a bug, and checking keeps the
+    /// pointer arithmetic below in bounds.
+    #[inline]
+    pub(crate) fn train_pair(
+        &self,
+        context: u32,
+        targets: &[u32],
+        alpha: f32,
+        sigmoid: &Sigmoid,
+        grad: &mut [f32],
+    ) {
+        let dim = self.dim;
+        assert!((context as usize) < self.n_rows && grad.len() == dim);
+        grad.fill(0.0);
+
+        // SAFETY: `context < n_rows` was checked, so the row lies inside the
+        // input matrix borrowed for `'a`. The input and output matrices are
+        // distinct allocations, so this row never overlaps an output row
+        // below. Other threads may write the same row concurrently: that is
+        // the Hogwild race accepted in the module doc.
+        let input =
+            unsafe { std::slice::from_raw_parts_mut(self.input.add(context as usize * dim), dim) };
+        for (k, &target) in targets.iter().enumerate() {
+            assert!((target as usize) < self.n_rows);
+            let label = if k == 0 { 1.0 } else { 0.0 };
+
+            // SAFETY: `target < n_rows` was checked just above, so the row lies
+            // inside the output matrix; it lives only for this iteration, so no
+            // two output rows are borrowed at once in this thread. Concurrent
+            // writers from other threads are the accepted Hogwild race.
+            let output = unsafe {
+                std::slice::from_raw_parts_mut(self.output.add(target as usize * dim), dim)
+            };
+            output_step(input, output, grad, label, alpha, sigmoid);
+        }
+        axpy(1.0, grad, input);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn positive_pair_raises_its_score() {
+        let dim = 8;
+        let mut input: Vec<f32> = (0..3 * dim).map(|i| (i % 5) as f32 * 0.01).collect();
+        let mut output = vec![0.0f32; 3 * dim];
+        let sigmoid = Sigmoid::new();
+        let mut grad = vec![0.0; dim];
+        {
+            let w = SharedWeights::new(&mut input, &mut output, dim);
+            for _ in 0..50 {
+                w.train_pair(1, &[2, 0], 0.5, &sigmoid, &mut grad);
+            }
+        }
+        let row = |m: &[f32], r: usize| m[r * dim..(r + 1) * dim].to_vec();
+        let pos = crate::kernel::dot(&row(&input, 1), &row(&output, 2));
+        let neg = crate::kernel::dot(&row(&input, 1), &row(&output, 0));
+        assert!(pos > 1.0 && neg < 0.0, "pos {pos} neg {neg}");
+    }
+
+    #[test]
+    #[should_panic(expected = "assertion failed")]
+    fn out_of_range_index_panics_instead_of_reading_out_of_bounds() {
+        let mut input = vec![0.0f32; 4];
+        let mut output = vec![0.0f32; 4];
+        let w = SharedWeights::new(&mut input, &mut output, 2);
+        w.train_pair(2, &[0], 0.1, &Sigmoid::new(), &mut [0.0, 0.0]);
+    }
+}
