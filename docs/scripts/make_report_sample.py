@@ -132,11 +132,11 @@ for d in range(N_DAYS):
 links = [{"kind": k, "from": f, "to": to, "day_idx": day} for k, f, to, day in LINKS]
 
 PROFILES = {
-    15: (["tcp/8080", "tcp/8081", "tcp/8443"], 0.0),
-    19: (["tcp/23", "tcp/2323"], 0.93),
-    28: (["tcp/5555", "tcp/5554"], 0.12),
-    29: (["udp/5060", "udp/5061"], 0.0),
-    30: (["tcp/6379"], 0.0),
+    15: (["8080/tcp", "8081/tcp", "8443/tcp"], 0.0),
+    19: (["23/tcp", "2323/tcp"], 0.93),
+    28: (["5555/tcp", "5554/tcp"], 0.12),
+    29: (["5060/udp", "5061/udp"], 0.0),
+    30: (["6379/tcp"], 0.0),
 }
 HOURLY_SHAPE = {
     15: lambda h: 1.0,
@@ -197,7 +197,7 @@ for lid, (services, mirai) in PROFILES.items():
             "n_packets": n_packets,
             "mirai_share": mirai,
             "top_services": top_services,
-            "top_protocols": [{"key": services[0].split("/")[0], "n_packets": n_packets}],
+            "top_protocols": [{"key": services[0].split("/")[1], "n_packets": n_packets}],
             "top_prefixes24": top(p24),
             "top_prefixes16": top(p16),
             "activity": hourly,

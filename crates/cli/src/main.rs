@@ -1,5 +1,79 @@
-//! The `darkdca` command.
+//! The `darkdca` command: finds coordinated senders in network-telescope
+//! captures day by day, follows them across days and flags new groups.
+//!
+//! See `darkdca --help` and `docs/OUTPUT.md`.
+#![allow(clippy::print_stdout, clippy::print_stderr, reason = "a command-line tool writes to the terminal")]
 
-fn main() -> anyhow::Result<()> {
-    Ok(())
+mod cli;
+mod inputs;
+mod report;
+mod run;
+mod show;
+mod summary;
+
+use std::io::IsTerminal;
+use std::process::ExitCode;
+
+use clap::Parser;
+
+use crate::cli::{Cli, Command};
+
+/// Exit status: success.
+const EXIT_OK: u8 = 0;
+/// Exit status: a runtime failure (I/O, a stage failing).
+const EXIT_RUNTIME: u8 = 1;
+/// Exit status: bad input or state (unreadable captures, invalid
+/// configuration, a state of another version, a day already processed).
+const EXIT_BAD_INPUT: u8 = 3;
+
+fn main() -> ExitCode {
+    // Clap exits with status 2 on usage errors and 0 for --help/--version.
+    let cli = Cli::parse();
+    init_logging(cli.verbose, cli.quiet);
+    let result = match &cli.command {
+        Command::Run(args) => run::run(args, cli.quiet),
+        Command::Report(args) => report::report(args, cli.quiet),
+        Command::Show(args) => show::show(args),
+        Command::Config(args) => run::print_config(args),
+    };
+    match result {
+        Ok(()) => ExitCode::from(EXIT_OK),
+        Err(err) => {
+            eprintln!("error: {err}");
+            for cause in err.chain().skip(1) {
+                eprintln!("  caused by: {cause}");
+            }
+            ExitCode::from(exit_code(&err))
+        }
+    }
+}
+
+/// 3 when any error in the chain is bad input, 1 otherwise.
+fn exit_code(err: &anyhow::Error) -> u8 {
+    let bad_input = err.chain().any(|e| {
+        e.downcast_ref::<darkdca::Error>().is_some_and(darkdca::Error::is_bad_input)
+            || e.downcast_ref::<inputs::NoInput>().is_some()
+            || e.downcast_ref::<darkdca_report::Error>().is_some()
+    });
+    if bad_input { EXIT_BAD_INPUT } else { EXIT_RUNTIME }
+}
+
+/// Logs go to stderr: warnings by default, `-v` info, `-vv` debug, `-vvv`
+/// trace, `-q` errors only; `RUST_LOG` overrides.
+fn init_logging(verbose: u8, quiet: bool) {
+    let level = match (quiet, verbose) {
+        (true, _) => "error",
+        (false, 0) => "warn",
+        (false, 1) => "info",
+        (false, 2) => "debug",
+        _ => "trace",
+    };
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(level));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
+        .with_target(false)
+        .init();
 }

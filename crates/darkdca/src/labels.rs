@@ -235,8 +235,10 @@ mod tests {
             Error::BadLabels { line, .. } => assert_eq!(line, 3),
             other => panic!("{other:?}"),
         }
-        let err = gt.add_text("1.2.3.4/40,a\n", Path::new("f.csv")).unwrap_err();
-        assert!(matches!(err, Error::BadLabels { line: 1, .. }));
+        let err = gt.add_text("ip,class\n1.2.3.4/40,a\n", Path::new("f.csv")).unwrap_err();
+        assert!(matches!(err, Error::BadLabels { line: 2, .. }));
+        let err = gt.add_text("ip,class\n1.2.3.4\n", Path::new("f.csv")).unwrap_err();
+        assert!(matches!(err, Error::BadLabels { line: 2, .. }));
     }
 
     #[test]

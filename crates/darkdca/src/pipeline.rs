@@ -81,6 +81,7 @@ pub struct Pipeline {
     pending: Vec<DayResult>,
     state: Option<StateDir>,
     generation: u64,
+    sources: Vec<String>,
 }
 
 impl std::fmt::Debug for Pipeline {
@@ -114,6 +115,7 @@ impl Pipeline {
             pending: Vec::new(),
             state: None,
             generation: 0,
+            sources: Vec::new(),
         })
     }
 
@@ -170,6 +172,7 @@ impl Pipeline {
         p.preset = meta.preset.as_deref().and_then(|s| s.parse().ok());
         p.days = meta.days;
         p.generation = meta.generation;
+        p.sources = meta.sources;
         if meta.generation > 0 {
             p.model = Some(load_model(&state, meta.generation)?);
             let bytes = state.read_blob("tracker", meta.generation)?;
@@ -204,6 +207,23 @@ impl Pipeline {
             });
         }
         Ok(p)
+    }
+
+    /// Notes inputs read by the run (files, folders or globs as given),
+    /// stored in the state's metadata at the next save; repeats are kept
+    /// once.
+    pub fn note_sources<S: AsRef<str>>(&mut self, sources: &[S]) {
+        for s in sources {
+            if !self.sources.iter().any(|k| k == s.as_ref()) {
+                self.sources.push(s.as_ref().to_owned());
+            }
+        }
+    }
+
+    /// The inputs noted so far.
+    #[must_use]
+    pub fn sources(&self) -> &[String] {
+        &self.sources
     }
 
     /// The configuration.
@@ -558,6 +578,7 @@ impl Pipeline {
             config: self.config.get().clone(),
             generation: self.generation,
             days: self.days.clone(),
+            sources: self.sources.clone(),
         })
     }
 }

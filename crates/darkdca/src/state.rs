@@ -48,6 +48,9 @@ pub struct RunMeta {
     pub generation: u64,
     /// The processed days, oldest first.
     pub days: Vec<DayEntry>,
+    /// The inputs read by the run, as given (files, folders, globs).
+    #[serde(default)]
+    pub sources: Vec<String>,
 }
 
 /// One processed day in [`RunMeta::days`].
@@ -280,6 +283,7 @@ mod tests {
             config: Config::default(),
             generation,
             days: Vec::new(),
+            sources: Vec::new(),
         }
     }
 

@@ -26,7 +26,7 @@ impl Neighbours {
 
     /// Core keys: the key of the `k`-th list entry (zero for `k == 0`).
     pub(crate) fn core_keys(&self, k: usize) -> Vec<f64> {
-        let n = if self.len == 0 { 0 } else { self.idx.len() / self.len };
+        let n = self.idx.len().checked_div(self.len).unwrap_or(0);
         (0..n).map(|a| if k == 0 { 0.0 } else { self.keys[a * self.len + k - 1] }).collect()
     }
 

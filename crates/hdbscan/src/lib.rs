@@ -96,6 +96,7 @@
 //! - O. Borůvka. O jistém problému minimálním. 1926.
 
 mod error;
+mod gemm;
 mod knn;
 mod mst;
 mod params;
@@ -182,7 +183,7 @@ impl Hdbscan {
             }
             Metric::Cosine | Metric::Euclidean => {
                 let space = Vectors::new(x, self.params.metric)?;
-                Ok(self.run(&space, |len| knn::brute_force(&space, len), &BruteScan(&space)))
+                Ok(self.run(&space, |len| gemm::neighbours(&space, len), &gemm::GemmScan(&space)))
             }
         }
     }
@@ -203,9 +204,8 @@ impl Hdbscan {
             }
             values.extend_from_slice(r);
         }
-        let x = ArrayView2::from_shape((rows.len(), expected), &values).map_err(|_| {
-            Error::EmptyInput { rows: rows.len(), cols: expected }
-        })?;
+        let x = ArrayView2::from_shape((rows.len(), expected), &values)
+            .map_err(|_| Error::EmptyInput { rows: rows.len(), cols: expected })?;
         self.fit(x)
     }
 

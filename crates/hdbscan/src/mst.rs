@@ -163,6 +163,14 @@ pub(crate) fn boruvka<S: OutsideScan>(
             })
             .unzip();
         work.scanned_rows += rows.len();
+        if std::env::var_os("HDBSCAN_DEBUG").is_some() {
+            let n_comp = best.iter().filter(|b| b.is_some()).count();
+            let n_exact = status.iter().filter(|s| matches!(s, Status::Exact(_))).count();
+            #[allow(clippy::print_stderr)]
+            {
+                eprintln!("round {} components {n_comp} exact {n_exact} scan {}", work.rounds, rows.len());
+            }
+        }
         let found = scan.lightest_outside(&rows, &comp, core, &uppers);
         for (&p, e) in rows.iter().zip(found) {
             cache[p as usize] = Some(e);
@@ -255,5 +263,117 @@ impl<S: crate::space::Space> OutsideScan for BruteScan<'_, S> {
                 best.unwrap_or(Edge::new(f64::INFINITY, a, a))
             })
             .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::knn;
+    use crate::space::{Space, Vectors};
+    use ndarray::Array2;
+
+    /// Prim's algorithm on the dense mutual-reachability graph: the oracle.
+    fn prim_weights<S: Space>(space: &S, core: &[f64]) -> Vec<f64> {
+        let n = space.n();
+        let mut in_tree = vec![false; n];
+        let mut dist = vec![f64::INFINITY; n];
+        let mut current = 0;
+        let mut weights = Vec::new();
+        for _ in 1..n {
+            in_tree[current] = true;
+            let mut next = usize::MAX;
+            for j in 0..n {
+                if in_tree[j] {
+                    continue;
+                }
+                let w = space.key(current, j).max(core[current]).max(core[j]);
+                dist[j] = dist[j].min(w);
+                if next == usize::MAX || dist[j] < dist[next] {
+                    next = j;
+                }
+            }
+            weights.push(dist[next]);
+            current = next;
+        }
+        weights.sort_by(f64::total_cmp);
+        weights
+    }
+
+    /// Points on a coarse grid (many equal distances) and a few duplicates.
+    fn tied_points(n: usize, dims: usize, seed: u64) -> Array2<f64> {
+        let mut state = seed;
+        Array2::from_shape_fn((n, dims), |(i, _)| {
+            if i % 7 == 3 {
+                return 1.0;
+            }
+            state = state
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            f64::from(u32::try_from(state >> 61).unwrap()) - 3.0
+        })
+    }
+
+    fn check_against_prim(metric: crate::Metric, dims: usize, seed: u64) {
+        check_against_prim_n(metric, 90, dims, seed);
+    }
+
+    fn check_against_prim_n(metric: crate::Metric, n: usize, dims: usize, seed: u64) {
+        let x = tied_points(n, dims, seed);
+        let v = Vectors::new(x.view(), metric).unwrap_or_else(|_| {
+            Vectors::new((x.clone() + 10.0).view(), metric).expect("non-zero rows")
+        });
+        for core_k in [1, 3, 6] {
+            let lists = crate::gemm::neighbours(&v, core_k + 4);
+            let core = lists.core_keys(core_k);
+            let brute = knn::brute_force(&v, core_k + 4);
+            assert_eq!(lists.idx, brute.idx, "gemm lists equal brute-force lists");
+            assert_eq!(lists.keys, brute.keys);
+            let (edges, _) = boruvka(&lists, &core, &crate::gemm::GemmScan(&v));
+            let (brute_edges, _) = boruvka(&brute, &core, &BruteScan(&v));
+            let mut w: Vec<f64> = edges.iter().map(|e| e.w).collect();
+            w.sort_by(f64::total_cmp);
+            let mut bw: Vec<f64> = brute_edges.iter().map(|e| e.w).collect();
+            bw.sort_by(f64::total_cmp);
+            let prim = prim_weights(&v, &core);
+            assert_eq!(w, prim, "Borůvka (products) and Prim weights agree");
+            assert_eq!(bw, prim, "Borůvka (brute force) and Prim weights agree");
+        }
+    }
+
+    #[test]
+    fn boruvka_matches_prim_on_ties_euclidean() {
+        check_against_prim(crate::Metric::Euclidean, 3, 1);
+        check_against_prim(crate::Metric::Euclidean, 24, 2);
+    }
+
+    #[test]
+    fn boruvka_matches_prim_on_ties_cosine() {
+        check_against_prim(crate::Metric::Cosine, 5, 3);
+        check_against_prim(crate::Metric::Cosine, 40, 4);
+    }
+
+    #[test]
+    fn many_blocks_match_prim() {
+        // More points than one product block: off-diagonal blocks, column
+        // visits and scans of scattered subsets.
+        check_against_prim_n(crate::Metric::Euclidean, 1300, 12, 5);
+        check_against_prim_n(crate::Metric::Cosine, 1100, 30, 6);
+    }
+
+    #[test]
+    fn spanning_tree_connects_everything() {
+        let x = tied_points(60, 4, 9);
+        let v = Vectors::new(x.view(), crate::Metric::Euclidean).expect("finite");
+        let lists = knn::brute_force(&v, 5);
+        let (edges, work) = boruvka(&lists, &lists.core_keys(2), &BruteScan(&v));
+        assert_eq!(edges.len(), 59);
+        assert!(work.rounds >= 1);
+        let mut uf = UnionFind::new(60);
+        for e in &edges {
+            let (a, b) = (uf.find(e.lo), uf.find(e.hi));
+            assert_ne!(a, b, "no cycle");
+            uf.union_roots(a, b);
+        }
     }
 }

@@ -157,7 +157,12 @@ pub(crate) fn condense(d: &Dendrogram, min_cluster_size: usize) -> CondensedTree
                     child_size: 1,
                 }));
             } else if n_big >= 2 {
-                rows.push(CondensedRow { parent: label, child: next_label, lambda, child_size: size });
+                rows.push(CondensedRow {
+                    parent: label,
+                    child: next_label,
+                    lambda,
+                    child_size: size,
+                });
                 queue.push_back((kid, next_label));
                 next_label += 1;
             } else {
@@ -191,7 +196,9 @@ struct Clusters {
 impl Clusters {
     fn new(tree: &CondensedTree) -> Self {
         let n = tree.n_points;
-        let m = tree.rows.iter().map(|r| r.parent.max(r.child) + 1).max().unwrap_or(n + 1).max(n + 1) - n;
+        let m =
+            tree.rows.iter().map(|r| r.parent.max(r.child) + 1).max().unwrap_or(n + 1).max(n + 1)
+                - n;
         let mut c = Clusters {
             parent: vec![None; m],
             birth: vec![0.0; m],
@@ -253,8 +260,11 @@ pub(crate) fn flat(tree: &CondensedTree, params: &Params) -> Flat {
             }
         }
         ClusterSelection::Leaf => {
-            let leaves: Vec<usize> =
-                if has_tree { (n + 1..n + m).filter(|&k| c.kids[k - n].is_empty()).collect() } else { Vec::new() };
+            let leaves: Vec<usize> = if has_tree {
+                (n + 1..n + m).filter(|&k| c.kids[k - n].is_empty()).collect()
+            } else {
+                Vec::new()
+            };
             if epsilon != 0.0 { epsilon_search(&c, n, &leaves, epsilon, single) } else { leaves }
         }
     };
@@ -289,7 +299,13 @@ fn excess_of_mass(c: &mut Clusters, n: usize, params: &Params) -> Vec<usize> {
 }
 
 /// Replaces clusters born below `epsilon` by their lowest ancestor born above it.
-fn epsilon_search(c: &Clusters, n: usize, from: &[usize], epsilon: f64, single: bool) -> Vec<usize> {
+fn epsilon_search(
+    c: &Clusters,
+    n: usize,
+    from: &[usize],
+    epsilon: f64,
+    single: bool,
+) -> Vec<usize> {
     let birth_eps = |k: usize| 1.0 / c.birth[k - n];
     let mut selected = Vec::new();
     let mut processed = vec![false; c.parent.len()];

@@ -12,9 +12,7 @@
 use std::collections::HashMap;
 use std::path::PathBuf;
 
-use darkdca_hdbscan::{
-    ClusterSelection, Clustering, Metric, MinSamplesConvention, Params,
-};
+use darkdca_hdbscan::{ClusterSelection, Clustering, Metric, MinSamplesConvention, Params};
 use ndarray::{Array2, Axis};
 use serde_json::Value;
 
@@ -38,7 +36,10 @@ fn load(name: &str) -> Fixture {
         meta["shape"].as_array().unwrap().iter().map(|v| v.as_u64().unwrap() as usize).collect();
     let is_f32 = meta["dtype"] == "f32";
     let values: Vec<f64> = if is_f32 {
-        bytes.chunks_exact(4).map(|c| f64::from(f32::from_le_bytes(c.try_into().unwrap()))).collect()
+        bytes
+            .chunks_exact(4)
+            .map(|c| f64::from(f32::from_le_bytes(c.try_into().unwrap())))
+            .collect()
     } else {
         bytes.chunks_exact(8).map(|c| f64::from_le_bytes(c.try_into().unwrap())).collect()
     };
@@ -91,7 +92,12 @@ fn indices(v: &Value, key: &str) -> Vec<usize> {
 }
 
 /// Maps our clusters to the reference's, checking the partitions agree on `keep`.
-fn assert_same_partition(name: &str, ours: &[i32], reference: &[i32], keep: &[bool]) -> HashMap<i32, i32> {
+fn assert_same_partition(
+    name: &str,
+    ours: &[i32],
+    reference: &[i32],
+    keep: &[bool],
+) -> HashMap<i32, i32> {
     let mut map: HashMap<i32, i32> = HashMap::from([(-1, -1)]);
     let mut back: HashMap<i32, i32> = HashMap::from([(-1, -1)]);
     for i in (0..ours.len()).filter(|&i| keep[i]) {
@@ -113,31 +119,46 @@ fn check(name: &str) {
         indices(&f.meta, key).into_iter().for_each(|i| keep[i] = false);
         keep
     };
-    let (keep_labels, keep_probs, keep_scores) =
-        (stable("unstable_labels"), stable("unstable_probabilities"), stable("unstable_outlier_scores"));
+    let (keep_labels, keep_probs, keep_scores) = (
+        stable("unstable_labels"),
+        stable("unstable_probabilities"),
+        stable("unstable_outlier_scores"),
+    );
 
     let map = assert_same_partition(name, &c.labels, &reference, &keep_labels);
-    let n_ref = reference.iter().filter(|&&l| l >= 0).collect::<std::collections::HashSet<_>>().len();
+    let n_ref =
+        reference.iter().filter(|&&l| l >= 0).collect::<std::collections::HashSet<_>>().len();
     assert_eq!(c.n_clusters(), n_ref, "{name}: number of clusters");
 
     for (i, p) in list(&f.meta, "probabilities").into_iter().enumerate() {
         if keep_probs[i] {
             let p = p.expect("finite probability");
-            assert!((c.probabilities[i] - p).abs() <= 1e-6, "{name}: probability {i}: {} vs {p}", c.probabilities[i]);
+            assert!(
+                (c.probabilities[i] - p).abs() <= 1e-6,
+                "{name}: probability {i}: {} vs {p}",
+                c.probabilities[i]
+            );
         }
     }
     for (i, s) in list(&f.meta, "outlier_scores").into_iter().enumerate() {
         if keep_scores[i] {
             // The reference's NaN (null) is 0/0 of an infinite lambda: the crate returns 1.
             let s = s.unwrap_or(1.0);
-            assert!((c.outlier_scores[i] - s).abs() <= 1e-6, "{name}: outlier score {i}: {} vs {s}", c.outlier_scores[i]);
+            assert!(
+                (c.outlier_scores[i] - s).abs() <= 1e-6,
+                "{name}: outlier score {i}: {} vs {s}",
+                c.outlier_scores[i]
+            );
         }
     }
     if f.meta["order_dependent"] == false {
         for (label, p) in list(&f.meta, "persistence").into_iter().enumerate() {
             let ours = map.iter().find(|(_, r)| **r == label as i32).map(|(o, _)| *o).unwrap();
             let p = p.unwrap();
-            assert!((c.persistence[ours as usize] - p).abs() <= 1e-6, "{name}: persistence {label}");
+            assert!(
+                (c.persistence[ours as usize] - p).abs() <= 1e-6,
+                "{name}: persistence {label}"
+            );
         }
     }
     assert_order_independent(&f, &c);
@@ -161,10 +182,17 @@ fn assert_order_independent(f: &Fixture, c: &Clustering) {
     }
     let labels: Vec<i32> = (0..n).map(|i| d.labels[back[i]]).collect();
     assert_same_partition(&f.name, &labels, &c.labels, &vec![true; n]);
-    for i in 0..n {
-        let j = back[i];
-        assert!((d.probabilities[j] - c.probabilities[i]).abs() <= 1e-12, "{}: permuted probability {i}", f.name);
-        assert!((d.outlier_scores[j] - c.outlier_scores[i]).abs() <= 1e-12, "{}: permuted score {i}", f.name);
+    for (i, &j) in back.iter().enumerate() {
+        assert!(
+            (d.probabilities[j] - c.probabilities[i]).abs() <= 1e-12,
+            "{}: permuted probability {i}",
+            f.name
+        );
+        assert!(
+            (d.outlier_scores[j] - c.outlier_scores[i]).abs() <= 1e-12,
+            "{}: permuted score {i}",
+            f.name
+        );
     }
 }
 

@@ -120,7 +120,7 @@ fn summarise<L: Ord + Clone>(cluster: i32, counts: BTreeMap<Label<&L>, usize>) -
         })
         .collect();
     // Stable sort: equal counts stay in label order.
-    distribution.sort_by(|x, y| y.1.cmp(&x.1));
+    distribution.sort_by_key(|d| std::cmp::Reverse(d.1));
 
     let size: usize = distribution.iter().map(|d| d.1).sum();
     let n_unknown = distribution.iter().find(|d| d.0 == Label::Unknown).map_or(0, |d| d.1);

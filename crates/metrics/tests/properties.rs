@@ -7,6 +7,7 @@ use darkdca_metrics::{
 };
 use ndarray::Array2;
 use proptest::prelude::*;
+use proptest::test_runner::RngSeed;
 
 /// Small integer coordinates make duplicates and ties common.
 fn points() -> impl Strategy<Value = (Array2<f64>, Vec<i32>)> {
@@ -76,7 +77,12 @@ fn close(a: &[Option<f64>], b: &[Option<f64>], tolerance: f64) -> bool {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 200, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig {
+        cases: 200,
+        rng_seed: RngSeed::Fixed(20_261_204),
+        failure_persistence: None,
+        ..ProptestConfig::default()
+    })]
 
     #[test]
     fn euclidean_matches_brute_force_and_is_bounded((x, labels) in points()) {
@@ -104,7 +110,12 @@ proptest! {
     fn precomputed_cosine_equals_cosine((x, labels) in points()) {
         prop_assume!(!has_zero_row(&x, &labels));
         let n = x.nrows();
-        let mut d = Array2::from_shape_fn((n, n), |(i, j)| cosine_distance(&x, i, j));
+        // Zero rows can only be noise here; their (undefined) distances are
+        // never read, so any finite value will do.
+        let mut d = Array2::from_shape_fn((n, n), |(i, j)| {
+            let v = cosine_distance(&x, i, j);
+            if v.is_nan() { 0.0 } else { v }
+        });
         d.diag_mut().fill(0.0);
         let direct = silhouette(x.view(), &labels, Metric::Cosine);
         let from_matrix = silhouette(d.view(), &labels, Metric::Precomputed);

@@ -48,13 +48,15 @@ impl<M> Default for Interner<M> {
     }
 }
 
+impl<M> Interner<M> {
+    pub(crate) fn len(&self) -> usize {
+        self.items.len()
+    }
+}
+
 impl<M: Clone + Eq + Hash> Interner<M> {
     pub(crate) fn get(&self, m: &M) -> Option<u32> {
         self.map.get(m).copied()
-    }
-
-    pub(crate) fn len(&self) -> usize {
-        self.items.len()
     }
 
     pub(crate) fn push(&mut self, m: M) {

@@ -69,7 +69,8 @@
 //! `OL(Y, X) ≥ τ0`, else it is absorbed. A cluster `Y` of `t + 1` emerged when nothing
 //! survived into it; it is novel when no earlier cluster `X` within the look-back has a
 //! backward overlap ([`rules::backward_overlap`]) of at least the look-back threshold,
-//! otherwise it is re-identified with the best one.
+//! otherwise it is re-identified with the best one (largest backward overlap, then
+//! largest shared weight, then most recent batch, then smallest cluster id).
 //!
 //! # Paper and reference code
 //!
@@ -102,9 +103,9 @@
 //! - With an unbounded look-back, the index keeps one entry per (member, cluster)
 //!   pair ever seen: about 4 bytes each (1.5 GB for a million members a day over a
 //!   year). A bounded look-back drops old entries when their member is seen again.
-//! - Exact ties between equally good earlier clusters are broken by recency and then
-//!   by the smaller cluster id, so relabelling can change which one is reported in a
-//!   tie (never whether a cluster is novel).
+//! - Earlier clusters with the same backward overlap are ranked by shared weight, then
+//!   recency, then the smaller cluster id, so in an exact tie relabelling can change
+//!   which one is reported (never whether a cluster is novel).
 //!
 //! # References
 //!

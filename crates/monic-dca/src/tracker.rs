@@ -1,7 +1,6 @@
 //! The [`Tracker`]: batches in, one [`BatchAnalysis`] per batch out, with the history
 //! needed for novelty and the lineage graph.
 
-use std::cmp::Ordering;
 use std::collections::HashSet;
 use std::hash::Hash;
 
@@ -18,8 +17,32 @@ use crate::params::Params;
 use crate::partition::{BatchId, ClusterId, Partition};
 use crate::rules::{self, Decision, Flow, OverlapRow, ratio};
 
-/// Slot of a member in the next batch: its cluster index, or noise.
+/// Slot of a member in the previous batch: its cluster index, or noise, or absent.
 const NOISE: u32 = u32::MAX;
+const ABSENT: u64 = u64::MAX;
+
+/// Packs (cluster index or [`NOISE`], position in the group) into one word.
+fn pack_slot(slot: u32, pos: usize) -> u64 {
+    (u64::from(slot) << 32) | pos as u64
+}
+
+/// An earlier cluster matching an emerged one.
+#[derive(Debug, Clone, Copy)]
+struct Candidate {
+    node: u32,
+    overlap: f64,
+    shared: f64,
+}
+
+/// The overlaps between two batches, both ways.
+struct Flows {
+    /// One row per cluster of `t`.
+    rows: Vec<OverlapRow>,
+    /// Per cluster of `t + 1`: `(cluster index of t, w_Y(X ∩ Y))`, increasing.
+    columns: Columns,
+    /// Per cluster of `t + 1`: `w_Y(Y ∩ N_t)`.
+    noise_in: Vec<f64>,
+}
 
 /// Follows clusters batch after batch.
 ///
@@ -35,15 +58,58 @@ const NOISE: u32 = u32::MAX;
 /// are dropped when their member is seen again.
 ///
 /// The tracker derives `Serialize`/`Deserialize`: save and restore it with any serde
-/// format (the facade uses bincode). Member ids are stored once, as a list.
+/// format (the facade uses bincode). Member ids are stored once, as a list; derived
+/// lookup tables are rebuilt on load.
+///
+/// # Decisions on open cases
+///
+/// - *First batch.* Its clusters get fresh lineages and [`Origin::FirstBatch`]; they
+///   are not counted as emerged and have no transitions.
+/// - *Gaps.* Batch ids need only increase; `t` is always the previously pushed batch,
+///   and look-back lags are id differences, so a missing day counts as a lag.
+/// - *Lag 1 in the paper's look-back.* The paper tests every earlier batch, `t`
+///   included, so an emerged cluster made of absorbed clusters of `t` is re-identified,
+///   not novel. Example: `X0 = {1..6}`, `X1 = {11..16}` merge into `Y = X0 ∪ X1`: both
+///   absorbed (`OL(Y, X) = 0.5 < τ0`), `OL(X0, Y) = OL(X1, Y) = 1`: `Y` is
+///   re-identified with `X0` (tie, smaller id). The reference preset starts at lag 2
+///   and calls `Y` novel.
+/// - *Ranking earlier clusters.* Largest backward overlap, then largest shared weight,
+///   then most recent batch, then smallest cluster id. Example: `B = {11..20}` of
+///   batch 0 splits into `{11..15}` and `{16..20}` at batch 1 and comes back whole at
+///   batch 3: overlap 1 with `B` and with each half; `B` shares 10 members, a half 5:
+///   `B` wins.
+/// - *Lineage claims.* Survivors keep their predecessor's lineage first. Re-identified
+///   clusters then claim the lineage of their match, best overlap first (ties: smaller
+///   cluster id); a claim on a lineage already held today fails and the cluster gets a
+///   fresh id ([`Reidentification::restored`] is `false`). Example: `S = {1..10}`
+///   (batch 0, L0) grows to `{1..30}` (L0), which at batch 2 survives as `{11..30}`
+///   while `F = {1..10}` emerges: `F` matches `S` (overlap 1) but L0 is held, so `F`
+///   is re-identified with a fresh id.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(bound(
     serialize = "M: Serialize",
     deserialize = "M: Deserialize<'de> + Clone + Eq + Hash"
 ))]
+#[serde(from = "Stored<M>")]
 pub struct Tracker<M> {
     members: Interner<M>,
     core: Core,
+}
+
+/// The serialised form of a [`Tracker`]; derived state is rebuilt on load.
+#[derive(Deserialize)]
+#[serde(bound(deserialize = "M: Deserialize<'de> + Clone + Eq + Hash"))]
+struct Stored<M> {
+    members: Interner<M>,
+    core: Core,
+}
+
+impl<M> From<Stored<M>> for Tracker<M> {
+    fn from(stored: Stored<M>) -> Self {
+        let mut core = stored.core;
+        core.rebuild_prev_slots(stored.members.len());
+        Self { members: stored.members, core }
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -59,6 +125,10 @@ struct Core {
     postings: Vec<Vec<u32>>,
     next_lineage: u64,
     graph: LineageGraph,
+    /// Per member: its slot in the previous batch, packed by [`pack_slot`]; derived from
+    /// `prev`, so not serialised.
+    #[serde(skip)]
+    prev_slots: Vec<u64>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -88,6 +158,7 @@ impl<M: Clone + Eq + Hash> Tracker<M> {
                 postings: Vec::new(),
                 next_lineage: 0,
                 graph: LineageGraph::default(),
+                prev_slots: Vec::new(),
             },
         }
     }
@@ -207,16 +278,8 @@ impl Core {
             return (analysis, plan);
         };
 
-        // Where every member of t + 1 sits, then where each cluster of t went.
-        let slots = slot_map(next);
-        let rows = overlap_rows(&prev.partition, next, &slots);
-        let noise_in = backward_noise(&prev.partition, next, &slots);
-        let mut columns: Columns = vec![Vec::new(); next.ids.len()];
-        for (i, row) in rows.iter().enumerate() {
-            for f in &row.to_clusters {
-                columns[cluster_index(next, f.cluster)].push((i, f.backward));
-            }
-        }
+        // Where each cluster of t went, and where each cluster of t + 1 came from.
+        let Flows { rows, columns, noise_in } = self.flows(&prev.partition, next);
 
         // Transitions of t, then the one survivor (if any) of each cluster of t + 1.
         let p = &self.params;
@@ -299,6 +362,73 @@ impl Core {
         (analysis, plan)
     }
 
+    /// One pass over the members of `t + 1`, each looked up in the previous batch's
+    /// slot array: the rows of `t` and the columns of `t + 1`, flows in increasing id
+    /// order on both sides.
+    fn flows(&self, prev: &IPartition, next: &IPartition) -> Flows {
+        let mut rows: Vec<OverlapRow> = prev
+            .clusters
+            .iter()
+            .map(|x| OverlapRow { weight: x.total, to_noise: 0.0, to_clusters: Vec::new() })
+            .collect();
+        let mut columns: Columns = Vec::with_capacity(next.clusters.len());
+        let mut noise_in = vec![0.0; next.clusters.len()];
+        let mut fwd = vec![0.0f64; prev.clusters.len()];
+        let mut bwd = vec![0.0f64; prev.clusters.len()];
+        let mut touched: Vec<u32> = Vec::new();
+        for (j, y) in next.clusters.iter().enumerate() {
+            for (pos, &m) in y.members.iter().enumerate() {
+                let Some((slot, ppos)) = self.prev_slot(m) else { continue };
+                if slot == NOISE {
+                    noise_in[j] += y.weight(pos);
+                    continue;
+                }
+                let i = slot as usize;
+                if bwd[i] == 0.0 {
+                    touched.push(slot);
+                }
+                fwd[i] += prev.clusters[i].weight(ppos);
+                bwd[i] += y.weight(pos);
+            }
+            touched.sort_unstable();
+            let mut column = Vec::with_capacity(touched.len());
+            for i in touched.drain(..).map(|i| i as usize) {
+                rows[i].to_clusters.push(Flow {
+                    cluster: next.ids[j],
+                    forward: fwd[i],
+                    backward: bwd[i],
+                    target_weight: y.total,
+                });
+                column.push((i, bwd[i]));
+                fwd[i] = 0.0;
+                bwd[i] = 0.0;
+            }
+            columns.push(column);
+        }
+        for &m in &next.noise.members {
+            if let Some((slot, ppos)) = self.prev_slot(m)
+                && slot != NOISE
+            {
+                rows[slot as usize].to_noise += prev.clusters[slot as usize].weight(ppos);
+            }
+        }
+        Flows { rows, columns, noise_in }
+    }
+
+    /// The slot of member `m` in the previous batch, `None` when absent.
+    fn prev_slot(&self, m: u32) -> Option<(u32, usize)> {
+        let packed = self.prev_slots.get(m as usize).copied().unwrap_or(ABSENT);
+        (packed != ABSENT).then_some(((packed >> 32) as u32, (packed & 0xffff_ffff) as usize))
+    }
+
+    /// Rebuilds the slot array from `prev` (after deserialising).
+    fn rebuild_prev_slots(&mut self, n_members: usize) {
+        self.prev_slots = vec![ABSENT; n_members];
+        if let Some(prev) = &self.prev {
+            fill_slots(&mut self.prev_slots, &prev.partition);
+        }
+    }
+
     /// For every emerged cluster of `t + 1`, the best earlier cluster within the
     /// look-back reaching the threshold: `(node, backward overlap)`.
     fn novelty(
@@ -313,8 +443,10 @@ impl Core {
         if predecessor.iter().all(Option::is_some) {
             return out;
         }
+        // Shared weight with every earlier cluster, per emerged cluster.
         let mut acc = vec![0.0f64; hi as usize - lo as usize];
         let mut touched: Vec<u32> = Vec::new();
+        let mut shared: Vec<Vec<(u32, f64)>> = vec![Vec::new(); next.ids.len()];
         for (j, group) in next.clusters.iter().enumerate() {
             if predecessor[j].is_some() {
                 continue;
@@ -328,41 +460,45 @@ impl Core {
                     *a += self.member_weight(g, m);
                 }
             }
-            let active = if lb.normalise {
-                self.active_weights(next, &touched, lo, hi)
-            } else {
-                IndexMap::default()
-            };
-            let mut best: Option<(u32, f64)> = None;
-            for &g in &touched {
-                let shared = acc[(g - lo) as usize];
+            shared[j] = touched
+                .drain(..)
+                .map(|g| (g, std::mem::take(&mut acc[(g - lo) as usize])))
+                .collect();
+        }
+
+        // The normalised test needs w(X ∩ U_{t+1}) of every candidate: one pass for all.
+        let active = if lb.normalise {
+            let candidates: Vec<u32> = shared.iter().flatten().map(|&(g, _)| g).collect();
+            self.active_weights(next, &candidates, lo, hi)
+        } else {
+            IndexMap::default()
+        };
+        for (j, candidates) in shared.iter().enumerate() {
+            let mut best: Option<Candidate> = None;
+            for &(g, shared) in candidates {
                 let total = self.graph.node(g).weight;
                 let x_active = active.get(&g).copied().unwrap_or(0.0);
-                let ol = rules::backward_overlap(shared, total, x_active, lb.normalise);
-                if ol >= lb.threshold && best.is_none_or(|b| self.better((g, ol), b)) {
-                    best = Some((g, ol));
+                let overlap = rules::backward_overlap(shared, total, x_active, lb.normalise);
+                let c = Candidate { node: g, overlap, shared };
+                if overlap >= lb.threshold && best.is_none_or(|b| self.better(&c, &b)) {
+                    best = Some(c);
                 }
             }
-            for &g in &touched {
-                acc[(g - lo) as usize] = 0.0;
-            }
-            touched.clear();
-            out[j] = best;
+            out[j] = best.map(|b| (b.node, b.overlap));
         }
         out
     }
 
-    /// Whether candidate `a` beats `b`: larger overlap, then later batch, then smaller
-    /// cluster id.
-    fn better(&self, a: (u32, f64), b: (u32, f64)) -> bool {
-        let (na, nb) = (self.graph.node(a.0), self.graph.node(b.0));
-        match a.1.partial_cmp(&b.1) {
-            Some(Ordering::Greater) => true,
-            Some(Ordering::Equal) => (na.batch, std::cmp::Reverse(na.cluster))
-                .cmp(&(nb.batch, std::cmp::Reverse(nb.cluster)))
-                .is_gt(),
-            _ => false,
-        }
+    /// Whether candidate `a` beats `b`: larger overlap, then larger shared weight, then
+    /// later batch, then smaller cluster id.
+    fn better(&self, a: &Candidate, b: &Candidate) -> bool {
+        let (na, nb) = (self.graph.node(a.node), self.graph.node(b.node));
+        a.overlap
+            .total_cmp(&b.overlap)
+            .then(a.shared.total_cmp(&b.shared))
+            .then(na.batch.cmp(&nb.batch))
+            .then(nb.cluster.cmp(&na.cluster))
+            .is_gt()
     }
 
     /// `w(X ∩ U_{t+1})` for the candidate nodes, by one pass over today's members.
@@ -485,6 +621,16 @@ impl Core {
                 list.push(node);
             }
         }
+        // Point the slot array at the new batch.
+        if let Some(old) = &self.prev {
+            let groups = old.partition.clusters.iter().chain(std::iter::once(&old.partition.noise));
+            for &m in groups.flat_map(|g| g.members.iter()) {
+                self.prev_slots[m as usize] = ABSENT;
+            }
+        }
+        self.prev_slots.resize(n_members, ABSENT);
+        fill_slots(&mut self.prev_slots, &next);
+
         let max_lineage = analysis.clusters.iter().map(|c| c.lineage.0 + 1).max().unwrap_or(0);
         self.next_lineage = self.next_lineage.max(max_lineage);
         self.prev = Some(PrevBatch { batch, partition: next, nodes });
@@ -496,6 +642,17 @@ impl Core {
         // A later batch q > batch sees lags q - b >= batch + 1 - b; keep b + max > batch.
         let idx = self.batch_starts.partition_point(|&(b, _)| b.0 + max <= batch.0);
         self.batch_starts.get(idx).map_or(self.past_weights.len() as u32, |&(_, n)| n)
+    }
+}
+
+fn fill_slots(slots: &mut [u64], p: &IPartition) {
+    for (j, g) in p.clusters.iter().enumerate() {
+        for (pos, &m) in g.members.iter().enumerate() {
+            slots[m as usize] = pack_slot(j as u32, pos);
+        }
+    }
+    for (pos, &m) in p.noise.members.iter().enumerate() {
+        slots[m as usize] = pack_slot(NOISE, pos);
     }
 }
 
@@ -517,81 +674,6 @@ fn first_batch(next: &IPartition, next_lineage: u64) -> Vec<NextCluster> {
 fn cluster_index(p: &IPartition, id: ClusterId) -> usize {
     // Targets always come from `p.ids`, so the search cannot fail.
     p.ids.binary_search(&id).unwrap_or(0)
-}
-
-/// Member → (cluster index or [`NOISE`], position in its group) for one partition.
-fn slot_map(p: &IPartition) -> IndexMap<(u32, u32)> {
-    let n = p.clusters.iter().map(|g| g.members.len()).sum::<usize>() + p.noise.members.len();
-    let mut slots = IndexMap::with_capacity_and_hasher(n, Default::default());
-    for (j, g) in p.clusters.iter().enumerate() {
-        for (pos, &m) in g.members.iter().enumerate() {
-            slots.insert(m, (j as u32, pos as u32));
-        }
-    }
-    for (pos, &m) in p.noise.members.iter().enumerate() {
-        slots.insert(m, (NOISE, pos as u32));
-    }
-    slots
-}
-
-/// One [`OverlapRow`] per cluster of `prev`.
-fn overlap_rows(
-    prev: &IPartition,
-    next: &IPartition,
-    slots: &IndexMap<(u32, u32)>,
-) -> Vec<OverlapRow> {
-    let mut fwd = vec![0.0f64; next.clusters.len()];
-    let mut bwd = vec![0.0f64; next.clusters.len()];
-    let mut touched: Vec<u32> = Vec::new();
-    prev.clusters
-        .iter()
-        .map(|x| {
-            let mut to_noise = 0.0;
-            for (pos, &m) in x.members.iter().enumerate() {
-                let Some(&(slot, npos)) = slots.get(&m) else { continue };
-                if slot == NOISE {
-                    to_noise += x.weight(pos);
-                    continue;
-                }
-                let j = slot as usize;
-                if fwd[j] == 0.0 {
-                    touched.push(slot);
-                }
-                fwd[j] += x.weight(pos);
-                bwd[j] += next.clusters[j].weight(npos as usize);
-            }
-            touched.sort_unstable();
-            let to_clusters = touched
-                .drain(..)
-                .map(|j| {
-                    let j = j as usize;
-                    let flow = Flow {
-                        cluster: next.ids[j],
-                        forward: fwd[j],
-                        backward: bwd[j],
-                        target_weight: next.clusters[j].total,
-                    };
-                    fwd[j] = 0.0;
-                    bwd[j] = 0.0;
-                    flow
-                })
-                .collect();
-            OverlapRow { weight: x.total, to_noise, to_clusters }
-        })
-        .collect()
-}
-
-/// `w_Y(Y ∩ N_t)` for every cluster `Y` of `next`.
-fn backward_noise(prev: &IPartition, next: &IPartition, slots: &IndexMap<(u32, u32)>) -> Vec<f64> {
-    let mut out = vec![0.0; next.clusters.len()];
-    for &m in &prev.noise.members {
-        if let Some(&(slot, pos)) = slots.get(&m)
-            && slot != NOISE
-        {
-            out[slot as usize] += next.clusters[slot as usize].weight(pos as usize);
-        }
-    }
-    out
 }
 
 /// Per cluster of `t`: whether its strong match survived (see

@@ -226,7 +226,8 @@ fn grows_goes_silent_and_comes_back() -> Result<()> {
     assert_eq!(a2.clusters[0].lineage, LineageId(1));
     // Batch 3: back as Y = {3..14}. Emerged (nothing of batch 2 survived into it).
     // Backward: batch 1's cluster OL = 12/15 = 0.8, batch 0's OL = |{3..10}|/10 = 0.8.
-    // Tie at 0.8 → the more recent, batch 1. Re-identified, not novel, L0 restored.
+    // Tie at 0.8 → the larger shared weight, 12 > 8: batch 1. Re-identified, not novel,
+    // L0 restored.
     let a3 = tr.push(3, part(&[(7, &range(3, 14))], &[]))?;
     let y = a3.cluster(ClusterId(7)).expect("Y");
     assert!(y.is_emerged() && !y.is_novel());

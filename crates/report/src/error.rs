@@ -72,6 +72,15 @@ pub enum Error {
         allowed: &'static str,
     },
 
+    /// A transition or link kind given as text is not one this crate knows.
+    #[error("unknown {what} kind {kind:?}")]
+    UnknownKind {
+        /// `transition` or `link`.
+        what: &'static str,
+        /// The text given.
+        kind: String,
+    },
+
     /// Plotters failed while drawing a plot into its SVG string.
     #[error("drawing the {plot} plot failed: {message}")]
     Plot {

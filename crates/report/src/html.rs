@@ -42,6 +42,8 @@ td.n, th.n { text-align: right; font-variant-numeric: tabular-nums; }
 tr:nth-child(even) td { background: #fcfcfc; }
 code, .mono { font-family: ui-monospace, "DejaVu Sans Mono", monospace; font-size: 12.5px; }
 details { margin: 8px 0; }
+.scroll { overflow-x: auto; }
+.scroll td { white-space: nowrap; }
 summary { cursor: pointer; color: #0072b2; }
 figure { margin: 10px 0 18px; }
 svg.plot { max-width: 100%; height: auto; display: block; }
@@ -70,7 +72,7 @@ footer { margin-top: 30px; padding-bottom: 30px; color: var(--muted); font-size:
 "#;
 
 /// Escapes text for HTML content and attribute values.
-pub fn escape(text: &str) -> String {
+pub(crate) fn escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         match c {
@@ -298,15 +300,19 @@ fn top_entry(counts: &[Count], total: u64) -> String {
 }
 
 /// A table of novel clusters, one row each.
-fn novel_table(input: &ReportInput, id: &str, clusters: &[&NovelCluster]) -> String {
+///
+/// `first` is the position of the first row in [`novel_order`]: only the first
+/// [`MAX_NOVEL_DETAILS`] clusters of that order have a detail section to link to.
+fn novel_table(input: &ReportInput, id: &str, clusters: &[&NovelCluster], first: usize) -> String {
     let mut out = format!(
-        "<table id=\"{id}\"><tr><th>lineage</th><th>day</th><th class=\"n\">senders</th>\
+        "<div class=\"scroll\"><table id=\"{id}\"><tr><th>lineage</th><th>day</th>\
+         <th class=\"n\">senders</th>\
          <th class=\"n\">packets</th><th>top service</th><th>top /24</th><th>top /16</th>\
          <th class=\"n\">Mirai-like</th><th class=\"n\">silhouette</th><th>label</th></tr>\n"
     );
     for (i, c) in clusters.iter().enumerate() {
         let p = &c.profile;
-        let link = if i < MAX_NOVEL_DETAILS {
+        let link = if first + i < MAX_NOVEL_DETAILS {
             format!("<a href=\"#{}\">#{}</a>", novel_anchor(c), c.lineage_id)
         } else {
             format!("#{}", c.lineage_id)
@@ -326,7 +332,7 @@ fn novel_table(input: &ReportInput, id: &str, clusters: &[&NovelCluster]) -> Str
             c.majority_label.as_deref().map_or_else(|| "–".to_owned(), escape),
         ));
     }
-    out.push_str("</table>\n");
+    out.push_str("</table></div>\n");
     out
 }
 
@@ -363,11 +369,11 @@ fn novel_section(input: &ReportInput) -> String {
             "<p class=\"note\">Clusters that matched no cluster of the previous day and no earlier \
              lineage. Shares are of the cluster's packets that day.</p>\n",
         );
-        out.push_str(&novel_table(input, "novel-today", &today));
+        out.push_str(&novel_table(input, "novel-today", &today, 0));
     }
     if !earlier.is_empty() {
         out.push_str(&format!("<h3>Earlier novel clusters ({})</h3>\n", earlier.len()));
-        out.push_str(&novel_table(input, "novel-earlier", &earlier));
+        out.push_str(&novel_table(input, "novel-earlier", &earlier, today.len()));
     }
     out.push_str("</section>\n");
     out
@@ -583,7 +589,8 @@ fn log_ticks(lo: f64, hi: f64) -> Vec<f64> {
 /// The per-day figures as a table, folded by default.
 fn day_table(days: &[DaySummary]) -> String {
     let mut out = String::from(
-        "<details><summary>Figures per day</summary>\n<table id=\"days\"><tr><th>day</th>\
+        "<details><summary>Figures per day</summary>\n\
+         <div class=\"scroll\"><table id=\"days\"><tr><th>day</th>\
          <th class=\"n\">packets</th><th class=\"n\">senders</th><th class=\"n\">active</th>\
          <th class=\"n\">clusters</th><th class=\"n\">noise</th><th class=\"n\">survived</th>\
          <th class=\"n\">split</th><th class=\"n\">absorbed</th><th class=\"n\">disappeared</th>\
@@ -612,7 +619,7 @@ fn day_table(days: &[DaySummary]) -> String {
         }
         out.push_str("</tr>\n");
     }
-    out.push_str("</table>\n</details>\n");
+    out.push_str("</table></div>\n</details>\n");
     out
 }
 
@@ -711,8 +718,9 @@ fn details_section(input: &ReportInput) -> Result<String> {
 fn novel_article(input: &ReportInput, c: &NovelCluster) -> Result<String> {
     let p = &c.profile;
     let day = day_name(input, c.day_idx);
-    let alive =
-        input.lineages.iter().find(|l| l.id == c.lineage_id).map_or(0, |l| l.presence.len());
+    let alive = input.lineages.iter().find(|l| l.id == c.lineage_id).map_or(0, |l| {
+        l.presence.iter().map(|p| p.day_idx).collect::<std::collections::BTreeSet<_>>().len()
+    });
     let mut out = format!(
         "<article class=\"novel\" id=\"{}\">\n\
          <h3>Lineage #{} <span class=\"badge\">novel on {}</span></h3>\n",

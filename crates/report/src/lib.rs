@@ -55,6 +55,29 @@
 //! # }
 //! ```
 //!
+//! # Filling the input from a run
+//!
+//! Walking the run's day results oldest first, with `d` the day's index:
+//!
+//! - [`DaySummary`]: the day's counts (packets, senders, active, noise,
+//!   clusters); `transitions` by one [`TransitionCounts::record`] per
+//!   previous-day cluster's transition word; `n_emerged` and `n_novel` from
+//!   the day's emerged and novel lineage lists; `cluster_sizes` and
+//!   `silhouettes` from each cluster (a NaN silhouette is fine).
+//! - [`Lineage`]: per cluster,
+//!   `input.lineage_mut(id).presence.push(Presence { day_idx: d, size })`, and
+//!   `novel_on = Some(d)` for a lineage flagged novel on day `d`.
+//! - [`LineageLink`]: a split into several ids, an absorption into another
+//!   id, a survival under another id, or an emerged cluster re-identified
+//!   from an older lineage.
+//! - [`NovelCluster`]: each novel cluster's size, silhouette, label,
+//!   [`Profile`], and a [`Raster`] of its members' packets per day over the
+//!   preceding days.
+//!
+//! [`Profile`] also accepts darkdca's own profile field names through serde
+//! aliases, so `serde_json::from_value(serde_json::to_value(&profile)?)` converts
+//! one without listing fields.
+//!
 //! # Limitations
 //!
 //! - Text widths are estimated (plotters without a font back-end), so very
@@ -74,7 +97,7 @@ mod plots;
 mod write;
 
 pub use error::{Error, Result};
-pub use html::{MAX_NOVEL_DETAILS, escape};
+pub use html::MAX_NOVEL_DETAILS;
 pub use lineage::MAX_LINEAGE_ROWS;
 pub use model::{
     Count, DaySummary, Lineage, LineageLink, LinkKind, NovelCluster, Param, Presence, Profile,

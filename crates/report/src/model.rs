@@ -135,6 +135,25 @@ impl TransitionCounts {
     pub fn total(&self) -> u64 {
         self.survived + self.split + self.absorbed + self.disappeared + self.inactive
     }
+
+    /// Counts one transition given by name: `survived`, `split`, `absorbed`,
+    /// `disappeared` or `inactive` (the words of darkdca's day results).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::UnknownKind`] for any other word; nothing is counted then.
+    pub fn record(&mut self, kind: &str) -> Result<()> {
+        let slot = match kind {
+            "survived" => &mut self.survived,
+            "split" => &mut self.split,
+            "absorbed" => &mut self.absorbed,
+            "disappeared" => &mut self.disappeared,
+            "inactive" => &mut self.inactive,
+            _ => return Err(Error::UnknownKind { what: "transition", kind: kind.to_owned() }),
+        };
+        *slot += 1;
+        Ok(())
+    }
 }
 
 /// One lineage: a global cluster id followed over the days.
@@ -333,6 +352,21 @@ impl ReportInput {
         self.days.last()
     }
 
+    /// The lineage with global id `id`, added empty if it is not there yet.
+    ///
+    /// Handy while walking day results: `input.lineage_mut(id).presence.push(..)`.
+    /// Linear in the number of lineages.
+    pub fn lineage_mut(&mut self, id: u64) -> &mut Lineage {
+        let idx = match self.lineages.iter().position(|l| l.id == id) {
+            Some(idx) => idx,
+            None => {
+                self.lineages.push(Lineage { id, ..Lineage::default() });
+                self.lineages.len() - 1
+            }
+        };
+        &mut self.lineages[idx]
+    }
+
     /// Checks the references and shapes that rendering relies on.
     ///
     /// # Errors
@@ -343,7 +377,8 @@ impl ReportInput {
     /// - [`Error::UnknownLineage`] for a link or novel cluster naming no lineage;
     /// - [`Error::LengthMismatch`] for a raster whose rows do not match its
     ///   senders and columns;
-    /// - [`Error::OutOfRange`] for a Mirai-like share outside `[0, 1]`.
+    /// - [`Error::OutOfRange`] for a Mirai-like share outside `[0, 1]` or a
+    ///   silhouette outside `[-1, 1]` (NaN silhouettes are allowed: undefined).
     pub fn check(&self) -> Result<()> {
         if self.schema_version != SCHEMA_VERSION {
             return Err(Error::UnsupportedSchema {
@@ -359,6 +394,12 @@ impl ReportInput {
                 Err(Error::DayOutOfRange { context: context(), day_idx, n_days })
             }
         };
+
+        for (d, day) in self.days.iter().enumerate() {
+            for (i, s) in day.silhouettes.iter().enumerate() {
+                check_silhouette(*s, &|| format!("day {d}, silhouette {i}"))?;
+            }
+        }
 
         let mut ids = std::collections::BTreeSet::new();
         for lineage in &self.lineages {
@@ -395,8 +436,20 @@ impl ReportInput {
     }
 }
 
-/// Checks the share and the raster shape of one novel cluster.
+/// Checks that a defined silhouette lies in `[-1, 1]` (NaN counts as undefined).
+fn check_silhouette(value: Option<f64>, context: &dyn Fn() -> String) -> Result<()> {
+    match value {
+        Some(v) if v.is_infinite() || (v.is_finite() && !(-1.0..=1.0).contains(&v)) => {
+            Err(Error::OutOfRange { context: context(), value: v, allowed: "[-1, 1]" })
+        }
+        _ => Ok(()),
+    }
+}
+
+/// Checks the share, silhouette and raster shape of one novel cluster.
 fn check_novel(i: usize, novel: &NovelCluster) -> Result<()> {
+    check_silhouette(novel.silhouette, &|| format!("novel cluster {i}, silhouette"))?;
+
     let share = novel.profile.mirai_share;
     if !(0.0..=1.0).contains(&share) {
         return Err(Error::OutOfRange {
@@ -504,6 +557,40 @@ mod tests {
         novel.raster.n_packets = vec![vec![1, 2]];
         novel.profile.mirai_share = 1.5;
         input.novel_clusters[0] = novel;
+        assert!(matches!(input.check(), Err(Error::OutOfRange { .. })));
+    }
+
+    #[test]
+    fn transitions_are_counted_by_name() {
+        let mut t = TransitionCounts::default();
+        for kind in ["survived", "survived", "split", "absorbed", "disappeared", "inactive"] {
+            t.record(kind).unwrap();
+        }
+        assert_eq!((t.survived, t.total()), (2, 6));
+        let err = t.record("emerged").unwrap_err();
+        assert_eq!(err.to_string(), "unknown transition kind \"emerged\"");
+        assert_eq!(t.total(), 6);
+    }
+
+    #[test]
+    fn lineage_mut_finds_or_adds() {
+        let mut input = two_days();
+        input.lineage_mut(2).novel_on = Some(1);
+        input.lineage_mut(5).presence.push(Presence { day_idx: 1, size: 11 });
+        assert_eq!(input.lineages.len(), 3);
+        assert_eq!(input.lineages[1].novel_on, Some(1));
+        assert_eq!(input.lineages[2].id, 5);
+    }
+
+    #[test]
+    fn silhouettes_outside_the_range_are_refused_but_nan_is_undefined() {
+        let mut input = two_days();
+        input.days[1].silhouettes = vec![Some(f64::NAN), None, Some(-1.0), Some(1.0)];
+        input.check().unwrap();
+        input.days[1].silhouettes.push(Some(1.5));
+        let err = input.check().unwrap_err();
+        assert_eq!(err.to_string(), "day 1, silhouette 4: value 1.5 is outside [-1, 1]");
+        input.days[1].silhouettes = vec![Some(f64::NEG_INFINITY)];
         assert!(matches!(input.check(), Err(Error::OutOfRange { .. })));
     }
 

@@ -34,6 +34,14 @@ fn table<'a>(html: &'a str, id: &str) -> &'a str {
     &html[start..start + len]
 }
 
+/// Every in-page link points at an element that exists.
+fn assert_links_resolve(html: &str) {
+    for part in html.split("href=\"#").skip(1) {
+        let target = &part[..part.find('"').unwrap()];
+        assert!(html.contains(&format!("id=\"{target}\"")), "dangling link #{target}");
+    }
+}
+
 fn count(html: &str, needle: &str) -> usize {
     html.matches(needle).count()
 }
@@ -61,6 +69,7 @@ fn the_sample_has_every_plot_with_its_title() {
     assert_eq!(count(&html, "<svg "), 7 + 2 * n_novel);
     assert_eq!(count(&html, "<svg "), count(&html, "</svg>"));
     assert_eq!(common::check_balanced(&html), Ok(()));
+    assert_links_resolve(&html);
     // Axis labels are real text elements (no font back-end is needed).
     assert!(html.contains(">\n2026-03-01\n</text>"));
 }
@@ -290,6 +299,8 @@ fn sparse_novel_clusters_render() {
     assert!(html.contains("No activity over the day recorded"));
     assert!(html.contains("No novel cluster on the last day."));
     assert!(html.contains("data-hidden-details=\"10\""));
+    assert_eq!(count(&html, "href=\"#novel-"), 30);
+    assert_links_resolve(&html);
     assert_eq!(count(&html, "<article "), 30);
 }
 

@@ -155,7 +155,7 @@ pub use generate::{DayFiles, Generated, Simulation, generate};
 pub use scenario::{Fates, GroupKind, Ipv4Prefix, Link, Noise, Population, Scenario};
 pub use stream::DayStream;
 pub use truth::{
-    ACTIVE_MIN_PACKETS, DayEntry, ExpectedEmergence, ExpectedTransition, FORMAT_VERSION,
-    FateEvent, FateKind, GroupDayTruth, GroupId, GroupInfo, MANIFEST_FILE, MANIFEST_FORMAT,
-    MATCH_THRESHOLD, Manifest, Origin, SenderTruth, TRUTH_FORMAT, Transition, Truth,
+    ACTIVE_MIN_PACKETS, DayEntry, ExpectedEmergence, ExpectedTransition, FORMAT_VERSION, FateEvent,
+    FateKind, GroupDayTruth, GroupId, GroupInfo, MANIFEST_FILE, MANIFEST_FORMAT, MATCH_THRESHOLD,
+    Manifest, Origin, SenderTruth, TRUTH_FORMAT, Transition, Truth,
 };

@@ -10,8 +10,8 @@ use rand::{Rng, RngExt, SeedableRng};
 use crate::error::{Error, Result};
 use crate::scenario::{GroupKind, Ipv4Prefix, Population, Scenario};
 use crate::truth::{
-    ExpectedEmergence, ExpectedTransition, FateEvent, FateKind, GroupId, GroupInfo, Origin,
-    Transition, MATCH_THRESHOLD,
+    ExpectedEmergence, ExpectedTransition, FateEvent, FateKind, GroupId, GroupInfo,
+    MATCH_THRESHOLD, Origin, Transition,
 };
 
 /// Nanoseconds in a day.
@@ -101,7 +101,7 @@ impl ProbeMix {
                 None => weighted.push((w, s)),
             }
         }
-        weighted.sort_by(|a, b| b.0.cmp(&a.0));
+        weighted.sort_by_key(|w| std::cmp::Reverse(w.0));
         weighted.into_iter().map(|(_, s)| s).collect()
     }
 }
@@ -176,8 +176,7 @@ pub(crate) struct DayPlan {
 
 impl DayPlan {
     pub(crate) fn n_packets(&self) -> u64 {
-        let g: u64 =
-            self.groups.iter().flat_map(|g| &g.packets).map(|&p| u64::from(p)).sum();
+        let g: u64 = self.groups.iter().flat_map(|g| &g.packets).map(|&p| u64::from(p)).sum();
         g + self.noise.packets.iter().map(|&p| u64::from(p)).sum::<u64>()
     }
 }
@@ -373,7 +372,8 @@ impl<'a> Planner<'a> {
             .map(|(i, kind)| {
                 let day = 1 + (i as u64 * span / n) as u32;
                 // A silence must end before the last day so that the return shows.
-                let day = if kind == FateKind::Silence { day.min(last_silence.max(1)) } else { day };
+                let day =
+                    if kind == FateKind::Silence { day.min(last_silence.max(1)) } else { day };
                 (kind, day)
             })
             .collect();
@@ -391,7 +391,14 @@ impl<'a> Planner<'a> {
             if g.silent_until == Some(day) {
                 g.silent_until = None;
                 touched.insert(g.id);
-                events.push(event(day, FateKind::Return, vec![], vec![g.id], vec![], vec![(g.id, false)]));
+                events.push(event(
+                    day,
+                    FateKind::Return,
+                    vec![],
+                    vec![g.id],
+                    vec![],
+                    vec![(g.id, false)],
+                ));
             }
         }
 
@@ -709,9 +716,9 @@ impl<'a> Planner<'a> {
             let dur = burst_ns(p);
             let starts = match &g.schedule {
                 Schedule::Fixed(offsets) => offsets.clone(),
-                Schedule::Random => (0..p.n_bursts)
-                    .map(|_| self.rng.random_range(0..=DAY_NS - dur))
-                    .collect(),
+                Schedule::Random => {
+                    (0..p.n_bursts).map(|_| self.rng.random_range(0..=DAY_NS - dur)).collect()
+                }
             };
             let bursts = starts.into_iter().map(|s| (s, (s + dur).min(DAY_NS))).collect();
             self.infos[g.id.0 as usize].last_day = day;
@@ -889,11 +896,8 @@ fn botnet_mix<R: Rng>(rng: &mut R, n_extra: u32) -> ProbeMix {
 fn targeted_mix<R: Rng>(rng: &mut R, n: u32) -> ProbeMix {
     let mut services = TARGETED.to_vec();
     services.shuffle(rng);
-    let mut pairs: Vec<(Probe, u32)> = services
-        .into_iter()
-        .take(n as usize)
-        .map(|p| (p, rng.random_range(1..=10)))
-        .collect();
+    let mut pairs: Vec<(Probe, u32)> =
+        services.into_iter().take(n as usize).map(|p| (p, rng.random_range(1..=10))).collect();
     while pairs.len() < n as usize {
         let p = Probe::Syn(rng.random_range(1024..=u16::MAX));
         if !pairs.iter().any(|&(q, _)| q == p) {
@@ -966,10 +970,7 @@ impl AddressBook {
             let block = loop {
                 let b: u32 = rng.random::<u32>() >> 8;
                 let a = (b << 8) | 1;
-                if self.allowed(a)
-                    && !self.touched.contains(&b)
-                    && !self.reserved.contains(&b)
-                {
+                if self.allowed(a) && !self.touched.contains(&b) && !self.reserved.contains(&b) {
                     break b;
                 }
             };

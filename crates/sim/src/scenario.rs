@@ -32,7 +32,10 @@ impl Ipv4Prefix {
         if base & !Self::mask(len) != 0 {
             return Err(Error::params(
                 "telescope",
-                format!("{addr}/{len} has host bits set (did you mean {}?)", Self::masked(base, len)),
+                format!(
+                    "{addr}/{len} has host bits set (did you mean {}?)",
+                    Self::masked(base, len)
+                ),
             ));
         }
         Ok(Self { base, len })
@@ -54,7 +57,7 @@ impl Ipv4Prefix {
 
     /// The prefix length in bits.
     #[must_use]
-    pub fn len(&self) -> u8 {
+    pub fn prefix_len(&self) -> u8 {
         self.len
     }
 
@@ -69,12 +72,6 @@ impl Ipv4Prefix {
     pub fn contains(&self, addr: Ipv4Addr) -> bool {
         u32::from(addr) & Self::mask(self.len) == self.base
     }
-
-    /// The `i`-th address of the prefix, wrapping around its size.
-    pub(crate) fn nth(&self, i: u64) -> u32 {
-        // The remainder is below 2^32 because the prefix holds at most 2^32 addresses.
-        self.base.wrapping_add((i % self.n_addresses()) as u32)
-    }
 }
 
 impl fmt::Display for Ipv4Prefix {
@@ -87,7 +84,9 @@ impl FromStr for Ipv4Prefix {
     type Err = Error;
 
     fn from_str(s: &str) -> Result<Self> {
-        let bad = || Error::params("telescope", format!("{s:?} is not an IPv4 prefix like 198.51.100.0/24"));
+        let bad = || {
+            Error::params("telescope", format!("{s:?} is not an IPv4 prefix like 198.51.100.0/24"))
+        };
         let (addr, len) = s.split_once('/').ok_or_else(bad)?;
         let addr: Ipv4Addr = addr.trim().parse().map_err(|_| bad())?;
         let len: u8 = len.trim().parse().map_err(|_| bad())?;
@@ -264,7 +263,8 @@ pub struct Scenario {
     pub seed: u64,
     /// Number of days (batches).
     pub n_days: u32,
-    /// Start of day 0, seconds since the Unix epoch (UTC).
+    /// Start of day 0, seconds since the Unix epoch; a UTC midnight, so that
+    /// the simulated days are the pipeline's default daily batches.
     pub start_unix_s: i64,
     /// The telescope's address block; every packet is addressed to it.
     pub telescope: Ipv4Prefix,
@@ -372,12 +372,18 @@ impl Scenario {
         if self.n_days == 0 {
             return Err(Error::params("n_days", "must be at least 1"));
         }
-        if !(8..=30).contains(&self.telescope.len()) {
+        if !(8..=30).contains(&self.telescope.prefix_len()) {
             return Err(Error::params("telescope", "prefix length must be 8 to 30"));
         }
         let end = i128::from(self.start_unix_s) + i128::from(self.n_days) * 86_400;
         if self.start_unix_s < 0 || end >= 1i128 << 32 {
             return Err(Error::params("start_unix_s", "days must lie within 1970..2106"));
+        }
+        if self.start_unix_s % 86_400 != 0 {
+            return Err(Error::params(
+                "start_unix_s",
+                "must be a UTC midnight, so that days match the pipeline's daily batches",
+            ));
         }
         for (i, p) in self.populations.iter().enumerate() {
             p.check(&format!("populations[{i}]"))?;
@@ -530,8 +536,8 @@ fn standard() -> Scenario {
         link: Link::Ethernet,
         compress: false,
         populations: vec![
-            pop(ResearchScanner, 12, 1200, (200, 500), 0.0, 0.0, (6, 20), 200),
-            pop(Botnet, 6, 4300, (60, 200), 0.2, 0.0, (4, 45), 3),
+            pop(ResearchScanner, 12, 1200, (250, 550), 0.0, 0.0, (6, 20), 200),
+            pop(Botnet, 6, 4300, (80, 220), 0.2, 0.0, (4, 45), 3),
             pop(TargetedScanner, 15, 300, (300, 900), 0.0, 0.0, (4, 30), 4),
             pop(Backscatter, 6, 800, (100, 300), 0.0, 0.2, (2, 60), 1),
         ],
@@ -559,8 +565,8 @@ fn large() -> Scenario {
         link: Link::Ethernet,
         compress: false,
         populations: vec![
-            pop(ResearchScanner, 30, 5000, (500, 1100), 0.0, 0.0, (6, 20), 500),
-            pop(Botnet, 12, 30_000, (60, 180), 0.2, 0.0, (4, 45), 3),
+            pop(ResearchScanner, 30, 5000, (550, 1200), 0.0, 0.0, (6, 20), 500),
+            pop(Botnet, 12, 31_500, (60, 180), 0.2, 0.0, (4, 45), 3),
             pop(TargetedScanner, 40, 1500, (300, 900), 0.0, 0.0, (4, 30), 4),
             pop(Backscatter, 15, 4000, (100, 300), 0.0, 0.2, (2, 60), 1),
         ],
@@ -602,7 +608,6 @@ mod tests {
         assert_eq!(p.n_addresses(), 65_536);
         assert!(p.contains(Ipv4Addr::new(10, 1, 200, 3)));
         assert!(!p.contains(Ipv4Addr::new(10, 2, 0, 0)));
-        assert_eq!(Ipv4Addr::from(p.nth(65_537)), Ipv4Addr::new(10, 1, 0, 1));
         for bad in ["10.1.0.1/16", "10.1.0.0", "10.1.0.0/33", "x/8"] {
             assert!(bad.parse::<Ipv4Prefix>().is_err(), "{bad}");
         }
@@ -622,7 +627,8 @@ mod tests {
         assert_eq!(broken(|s| s.name = " ".into()), "name");
         assert_eq!(broken(|s| s.n_days = 0), "n_days");
         assert_eq!(broken(|s| s.telescope = "10.0.0.0/31".parse().unwrap()), "telescope");
-        assert_eq!(broken(|s| s.start_unix_s = -1), "start_unix_s");
+        assert_eq!(broken(|s| s.start_unix_s = -86_400), "start_unix_s");
+        assert_eq!(broken(|s| s.start_unix_s += 3600), "start_unix_s");
         assert_eq!(broken(|s| s.populations[1].n_groups = 0), "populations[1].n_groups");
         assert_eq!(broken(|s| s.populations[0].min_size = 1), "populations[0].min_size");
         assert_eq!(broken(|s| s.populations[2].n_senders = 39), "populations[2].n_senders");

@@ -2,6 +2,7 @@
 
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
+use std::collections::binary_heap::PeekMut;
 use std::net::Ipv4Addr;
 
 use darkdca_trace::{Addr, PacketRecord, proto, tcp_flags};
@@ -30,6 +31,7 @@ struct Source {
     end: f64,
     /// (sender index, packets) before the source starts.
     pending: Vec<(u32, u32)>,
+    started: bool,
     /// Sender index of every packet, in sending order.
     senders: Vec<u32>,
     next: usize,
@@ -47,7 +49,9 @@ struct Source {
 #[derive(Debug)]
 pub struct DayStream<'a> {
     plan: &'a DayPlan,
-    telescope: Ipv4Prefix,
+    /// First address of the telescope and the mask of its host bits.
+    dst_base: u32,
+    dst_mask: u32,
     start_ns: i64,
     rng: Xoshiro256PlusPlus,
     heap: BinaryHeap<Reverse<(i64, u32)>>,
@@ -92,7 +96,17 @@ impl<'a> DayStream<'a> {
             .filter(|(_, s)| !s.pending.is_empty())
             .map(|(i, s)| Reverse((s.at as i64, i as u32)))
             .collect();
-        Self { plan, telescope, start_ns, rng, heap, sources, remaining: plan.n_packets() }
+        Self {
+            plan,
+            dst_base: u32::from(telescope.addr()),
+            // At most 2^32 - 1: a scenario's prefix is at least a /8.
+            dst_mask: (telescope.n_addresses() - 1) as u32,
+            start_ns,
+            rng,
+            heap,
+            sources,
+            remaining: plan.n_packets(),
+        }
     }
 
     /// Builds the record of the source's next packet.
@@ -109,7 +123,7 @@ impl<'a> DayStream<'a> {
                 (n.senders[sender as usize], probes[rng.random_range(0..probes.len())])
             }
         };
-        let dst = self.telescope.nth(u64::from(rng.random::<u32>()));
+        let dst = self.dst_base | (rng.random::<u32>() & self.dst_mask);
         let ephemeral = rng.random_range(1024..=u16::MAX);
         let mut rec = PacketRecord {
             ts_ns: self.start_ns + ts,
@@ -174,6 +188,7 @@ impl Source {
             at: start as f64,
             end: end as f64,
             pending,
+            started: false,
             senders: Vec::new(),
             next: 0,
         }
@@ -189,6 +204,7 @@ impl Source {
         senders.shuffle(rng);
         self.senders = senders;
         self.pending = Vec::new();
+        self.started = true;
     }
 
     /// Time of the next packet: the minimum of the remaining `k` uniform
@@ -207,23 +223,26 @@ impl Iterator for DayStream<'_> {
 
     fn next(&mut self) -> Option<PacketRecord> {
         loop {
-            let Reverse((ts, idx)) = self.heap.pop()?;
+            // Replacing the top in place sifts once, where pop and push would
+            // sift twice.
+            let mut top = self.heap.peek_mut()?;
+            let Reverse((ts, idx)) = *top;
             let src = &mut self.sources[idx as usize];
-            if src.senders.is_empty() {
+            if !src.started {
                 src.start(&mut self.rng);
-                let t = src.advance(&mut self.rng);
-                self.heap.push(Reverse((t, idx)));
+                *top = Reverse((src.advance(&mut self.rng), idx));
                 continue;
             }
             let sender = src.senders[src.next];
             src.next += 1;
             let origin = src.origin;
             if src.next < src.senders.len() {
-                let t = src.advance(&mut self.rng);
-                self.heap.push(Reverse((t, idx)));
+                *top = Reverse((src.advance(&mut self.rng), idx));
+                drop(top);
             } else {
                 // Exhausted: never pushed again, so its memory can go.
                 src.senders = Vec::new();
+                PeekMut::pop(top);
             }
             self.remaining -= 1;
             return Some(self.record(ts, origin, sender));

@@ -307,7 +307,11 @@ fn check_format(path: &Path, expected: &'static str, found: &str, version: u32) 
         return Err(Error::Format { path: path.into(), expected, found: found.to_owned() });
     }
     if version != FORMAT_VERSION {
-        return Err(Error::Version { path: path.into(), found: version, supported: FORMAT_VERSION });
+        return Err(Error::Version {
+            path: path.into(),
+            found: version,
+            supported: FORMAT_VERSION,
+        });
     }
     Ok(())
 }

@@ -78,7 +78,13 @@ fn captures_and_truth_agree() {
     for (files, entry) in out.days.iter().zip(&manifest.days) {
         let truth = Truth::load(&files.truth).unwrap();
         assert_eq!(truth, sim.truth(files.day).unwrap());
-        let bytes = std::fs::read(&files.pcap).unwrap();
+        let mut bytes = std::fs::read(&files.pcap).unwrap();
+        if files.pcap.extension().is_some_and(|e| e == "gz") {
+            let mut plain = Vec::new();
+            std::io::Read::read_to_end(&mut flate2::read::GzDecoder::new(&bytes[..]), &mut plain)
+                .unwrap();
+            bytes = plain;
+        }
         assert_eq!(pcap_records(&bytes), truth.n_packets);
         assert_eq!(files.n_packets, truth.n_packets);
         assert_eq!(entry.n_packets, truth.n_packets);
@@ -104,8 +110,7 @@ fn captures_and_truth_agree() {
 
         // Every group member is active; group totals add up.
         for g in &truth.groups {
-            let members: Vec<_> =
-                truth.senders.iter().filter(|s| s.group == Some(g.id)).collect();
+            let members: Vec<_> = truth.senders.iter().filter(|s| s.group == Some(g.id)).collect();
             assert_eq!(members.len() as u32, g.n_senders);
             assert!(members.len() >= 10);
             assert!(members.iter().all(|m| m.packets > 5));
@@ -123,7 +128,8 @@ fn botnet_packets_and_only_they_are_mirai_like() {
     let sim = Simulation::new(&small()).unwrap();
     for day in [0, 3] {
         let truth = sim.truth(day).unwrap();
-        let kind: HashMap<GroupId, GroupKind> = truth.groups.iter().map(|g| (g.id, g.kind)).collect();
+        let kind: HashMap<GroupId, GroupKind> =
+            truth.groups.iter().map(|g| (g.id, g.kind)).collect();
         let labels = truth.labels();
         let (mut bot, mut bot_mirai, mut other_mirai) = (0u64, 0u64, 0u64);
         for p in sim.day_stream(day).unwrap() {
@@ -149,7 +155,9 @@ fn botnets_go_mostly_to_telnet() {
         .senders
         .iter()
         .filter(|s| {
-            s.group.is_some_and(|g| truth.groups.iter().any(|x| x.id == g && x.kind == GroupKind::Botnet))
+            s.group.is_some_and(|g| {
+                truth.groups.iter().any(|x| x.id == g && x.kind == GroupKind::Botnet)
+            })
         })
         .map(|s| s.addr)
         .collect();
@@ -238,7 +246,8 @@ fn check_events(sim: &Simulation) {
                     // the members still sending, all stay in the group, and
                     // enough of them send for the group not to look inactive.
                     let (old, new) = (members(d - 1, e.from[0]), members(d, e.to[0]));
-                    let present: HashSet<Ipv4Addr> = days[d].senders.iter().map(|s| s.addr).collect();
+                    let present: HashSet<Ipv4Addr> =
+                        days[d].senders.iter().map(|s| s.addr).collect();
                     let still = old.intersection(&present).count();
                     assert_eq!(old.intersection(&new).count(), still);
                     assert!(still as f64 / old.len() as f64 >= 0.5, "{still} of {}", old.len());
@@ -271,7 +280,8 @@ fn group_members_share_contexts() {
     let labels = truth.labels();
     let active: HashSet<Ipv4Addr> = truth.active_senders().map(|s| s.addr).collect();
     let mut sentences: HashMap<(u8, Option<u16>), Vec<Ipv4Addr>> = HashMap::new();
-    let service = |p: &PacketRecord| (p.proto, if p.tcp_flags == Some(0x02) { p.dst_port } else { None });
+    let service =
+        |p: &PacketRecord| (p.proto, if p.tcp_flags == Some(0x02) { p.dst_port } else { None });
     for p in sim.day_stream(1).unwrap() {
         let src = v4(p.src);
         if !active.contains(&src) {
@@ -319,4 +329,18 @@ fn impossible_fates_are_reported() {
         Simulation::new(&s),
         Err(darkdca_sim::Error::Unplaceable { kind: FateKind::Silence, .. })
     ));
+}
+
+#[test]
+fn the_example_toml_scenario_loads_and_plans() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/sim/example.toml");
+    let s = Scenario::load(&path).unwrap();
+    assert_eq!(s.name, "example");
+    assert_eq!(s.telescope.to_string(), "203.0.113.0/24");
+    let sim = Simulation::new(&s).unwrap();
+    let kinds: HashSet<FateKind> = sim.events().iter().map(|e| e.kind).collect();
+    for k in [FateKind::Split, FateKind::Silence, FateKind::Return, FateKind::Appear] {
+        assert!(kinds.contains(&k), "{k:?}");
+    }
+    check_events(&sim);
 }

@@ -4,7 +4,11 @@
 //! `docs/scripts/w2v_gensim_bench.py`.
 //!
 //! `cargo run --release -p darkdca-word2vec --example w2v_compare -- \
-//!     --vocab 8000 --threads 2 --epochs 5 [--write-corpus PATH] [--no-train]`
+//!     --vocab 8000 --threads 2 --epochs 5 [--write-corpus PATH] [--no-train]
+//!     [--write-vectors PREFIX]`
+//!
+//! `--write-vectors` also trains a one-epoch model on the `t<id>` spelling
+//! and writes `PREFIX.txt` and `PREFIX.bin` for gensim to load.
 
 #![allow(clippy::print_stdout, clippy::print_stderr, missing_docs)]
 
@@ -19,6 +23,11 @@ fn arg(args: &[String], name: &str) -> Option<String> {
     args.iter().position(|a| a == name).and_then(|i| args.get(i + 1).cloned())
 }
 
+/// The corpus with tokens spelled as in the text file (`t<id>`).
+fn text_corpus(corpus: &[Vec<u32>]) -> Vec<Vec<String>> {
+    corpus.iter().map(|s| s.iter().map(|t| format!("t{t}")).collect()).collect()
+}
+
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().collect();
     let vocab: u32 = arg(&args, "--vocab").unwrap_or("8000".into()).parse()?;
@@ -29,9 +38,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     if let Some(path) = arg(&args, "--write-corpus") {
         let mut out = std::io::BufWriter::new(std::fs::File::create(path)?);
-        for sentence in &corpus {
-            let line: Vec<String> = sentence.iter().map(|t| format!("t{t}")).collect();
-            writeln!(out, "{}", line.join(" "))?;
+        for sentence in text_corpus(&corpus) {
+            writeln!(out, "{}", sentence.join(" "))?;
         }
         out.flush()?;
     }
@@ -41,13 +49,19 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     let params = Params::builder().epochs(epochs).threads(threads).seed(1).build()?;
     let (model, stats) = Model::train(&params, &corpus)?;
+    if let Some(prefix) = arg(&args, "--write-vectors") {
+        let named = Model::train(&params.to_builder().epochs(1).build()?, &text_corpus(&corpus))?.0;
+        named.write_word2vec_text(format!("{prefix}.txt"))?;
+        named.write_word2vec_binary(format!("{prefix}.bin"))?;
+    }
 
     // Precision@10 over every 8th token, the same sample as the gensim script.
     let k = 10;
     let (mut sum, mut n) = (0.0, 0);
     for t in (0..vocab).step_by(8) {
         if let Some(nearest) = model.most_similar(&t, k) {
-            sum += nearest.iter().filter(|s| spec.group(s.token) == spec.group(t)).count() as f64 / k as f64;
+            sum += nearest.iter().filter(|s| spec.group(s.token) == spec.group(t)).count() as f64
+                / k as f64;
             n += 1;
         }
     }

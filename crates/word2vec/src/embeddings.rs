@@ -4,7 +4,7 @@ use std::collections::HashMap;
 
 use ndarray::{Array2, ArrayView1, ArrayView2};
 
-use crate::model::Token;
+use crate::model::{Similar, Token, nearest};
 
 /// Tokens and a matrix with one row per token, as returned by
 /// [`crate::Model::normalized_vectors`] or read from a word2vec file.
@@ -63,6 +63,30 @@ impl<T: Token> Embeddings<T> {
     /// The vector of a token.
     pub fn get(&self, token: &T) -> Option<ArrayView1<'_, f32>> {
         self.position(token).map(|i| self.vectors.row(i))
+    }
+
+    /// The `k` tokens most similar to `token` by cosine, best first, the
+    /// token itself excluded, ties broken by token order; `None` if the
+    /// token is absent.
+    pub fn most_similar(&self, token: &T, k: usize) -> Option<Vec<Similar<T>>> {
+        let query = self.position(token)?;
+        // Row-major always holds here; `as_standard_layout` only borrows then.
+        let layout = self.vectors.as_standard_layout();
+        let rows = layout.as_slice().unwrap_or(&[]);
+        let dim = self.dim();
+        let tokens = &self.tokens;
+        Some(
+            nearest(
+                self.len(),
+                |i| &rows[i * dim..(i + 1) * dim],
+                query,
+                k,
+                |a, b| tokens[a].cmp(&tokens[b]),
+            )
+            .into_iter()
+            .map(|(cosine, i)| Similar { token: tokens[i].clone(), cosine })
+            .collect(),
+        )
     }
 
     /// Splits into tokens and matrix.

@@ -58,14 +58,50 @@ impl<'a> SharedWeights<'a> {
     /// One skip-gram update with negative sampling: the input row of
     /// `context` learns to predict `targets[0]` (label 1) and not the noise
     /// tokens `targets[1..]` (label 0). `grad` is scratch of length `dim`.
+    /// `simd` selects the AVX2+FMA instantiation; callers set it only from
+    /// [`fma_available`].
     ///
     /// # Panics
     ///
     /// If an index is out of range or `grad` has the wrong length: callers
     /// only pass vocabulary indices, so this is a bug, and checking keeps the
-    /// pointer arithmetic below in bounds.
+    /// pointer arithmetic in bounds.
     #[inline]
     pub(crate) fn train_pair(
+        &self,
+        context: u32,
+        targets: &[u32],
+        alpha: f32,
+        sigmoid: &Sigmoid,
+        grad: &mut [f32],
+        simd: Simd,
+    ) {
+        #[cfg(target_arch = "x86_64")]
+        if let Simd::Fma(_) = simd {
+            // SAFETY: a `Simd::Fma` value is only built by `fma_available`,
+            // after the CPU reported both the avx2 and the fma features.
+            return unsafe { self.train_pair_fma(context, targets, alpha, sigmoid, grad) };
+        }
+        let _ = simd;
+        self.train_pair_with::<false>(context, targets, alpha, sigmoid, grad);
+    }
+
+    /// [`SharedWeights::train_pair_with`] compiled for AVX2 and FMA.
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx2,fma")]
+    fn train_pair_fma(
+        &self,
+        context: u32,
+        targets: &[u32],
+        alpha: f32,
+        sigmoid: &Sigmoid,
+        grad: &mut [f32],
+    ) {
+        self.train_pair_with::<true>(context, targets, alpha, sigmoid, grad);
+    }
+
+    #[inline(always)]
+    fn train_pair_with<const FMA: bool>(
         &self,
         context: u32,
         targets: &[u32],
@@ -84,8 +120,14 @@ impl<'a> SharedWeights<'a> {
         // the Hogwild race accepted in the module doc.
         let input =
             unsafe { std::slice::from_raw_parts_mut(self.input.add(context as usize * dim), dim) };
-        for (k, &target) in targets.iter().enumerate() {
+
+        // Start fetching every output row now: the noise rows are random, so
+        // they usually miss the cache, and their loads overlap this way.
+        for &target in targets {
             assert!((target as usize) < self.n_rows);
+            self.prefetch_output_row(target as usize);
+        }
+        for (k, &target) in targets.iter().enumerate() {
             let label = if k == 0 { 1.0 } else { 0.0 };
 
             // SAFETY: `target < n_rows` was checked just above, so the row lies
@@ -95,10 +137,56 @@ impl<'a> SharedWeights<'a> {
             let output = unsafe {
                 std::slice::from_raw_parts_mut(self.output.add(target as usize * dim), dim)
             };
-            output_step(input, output, grad, label, alpha, sigmoid);
+            output_step::<FMA>(input, output, grad, label, alpha, sigmoid);
         }
-        axpy(1.0, grad, input);
+        axpy::<FMA>(1.0, grad, input);
     }
+
+    /// Hints the CPU to load output row `row` (checked `< n_rows` by the
+    /// caller) into the cache.
+    #[inline(always)]
+    fn prefetch_output_row(&self, row: usize) {
+        #[cfg(target_arch = "x86_64")]
+        {
+            use std::arch::x86_64::{_MM_HINT_T0, _mm_prefetch};
+            let base = self.output.wrapping_add(row * self.dim).cast::<i8>();
+            for offset in (0..self.dim * size_of::<f32>()).step_by(64) {
+                // SAFETY: a prefetch is only a hint: it never faults and
+                // changes no memory, whatever the address. The address is in
+                // bounds anyway (`row < n_rows`, `offset < dim * 4`).
+                unsafe { _mm_prefetch::<_MM_HINT_T0>(base.wrapping_add(offset)) };
+            }
+        }
+        #[cfg(not(target_arch = "x86_64"))]
+        let _ = row;
+    }
+}
+
+/// Which instantiation of the update runs. `Fma` can only be obtained from
+/// [`fma_available`], which makes it a proof that the CPU supports it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Simd {
+    /// Instructions of the compilation target (SSE2 on x86-64).
+    Portable,
+    /// AVX2 with fused multiply-add (x86-64 only).
+    Fma(FmaToken),
+}
+
+/// Zero-sized witness that AVX2 and FMA were detected; private field.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct FmaToken(());
+
+/// `Simd::Fma` when the CPU has AVX2 and FMA and the environment variable
+/// `DARKDCA_W2V_SIMD` is not `portable`, otherwise `Simd::Portable`.
+pub(crate) fn fma_available() -> Simd {
+    if std::env::var_os("DARKDCA_W2V_SIMD").is_some_and(|v| v == "portable") {
+        return Simd::Portable;
+    }
+    #[cfg(target_arch = "x86_64")]
+    if std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma") {
+        return Simd::Fma(FmaToken(()));
+    }
+    Simd::Portable
 }
 
 #[cfg(test)]
@@ -107,6 +195,12 @@ mod tests {
 
     #[test]
     fn positive_pair_raises_its_score() {
+        for simd in [Simd::Portable, fma_available()] {
+            positive_pair_raises_its_score_with(simd);
+        }
+    }
+
+    fn positive_pair_raises_its_score_with(simd: Simd) {
         let dim = 8;
         let mut input: Vec<f32> = (0..3 * dim).map(|i| (i % 5) as f32 * 0.01).collect();
         let mut output = vec![0.0f32; 3 * dim];
@@ -115,7 +209,7 @@ mod tests {
         {
             let w = SharedWeights::new(&mut input, &mut output, dim);
             for _ in 0..50 {
-                w.train_pair(1, &[2, 0], 0.5, &sigmoid, &mut grad);
+                w.train_pair(1, &[2, 0], 0.5, &sigmoid, &mut grad, simd);
             }
         }
         let row = |m: &[f32], r: usize| m[r * dim..(r + 1) * dim].to_vec();
@@ -130,6 +224,6 @@ mod tests {
         let mut input = vec![0.0f32; 4];
         let mut output = vec![0.0f32; 4];
         let w = SharedWeights::new(&mut input, &mut output, 2);
-        w.train_pair(2, &[0], 0.1, &Sigmoid::new(), &mut [0.0, 0.0]);
+        w.train_pair(2, &[0], 0.1, &Sigmoid::new(), &mut [0.0, 0.0], Simd::Portable);
     }
 }

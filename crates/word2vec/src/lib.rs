@@ -69,6 +69,16 @@
 //! (Hogwild, as the C tool and gensim do), so runs differ slightly. With one
 //! thread and a seed, two runs give bit-identical vectors on a platform.
 //!
+//! # Speed
+//!
+//! The update loops run over contiguous `f32` rows in blocks the compiler
+//! vectorises; on x86-64 CPUs with AVX2 and FMA a second instantiation of
+//! the loop compiled for them is chosen at run time (results then differ
+//! from the portable build in the last bits, since FMA rounds once).
+//! Setting the environment variable `DARKDCA_W2V_SIMD=portable` forces the
+//! portable loop, for comparisons. `docs/benchmarks/word2vec.md` has the
+//! figures against gensim.
+//!
 //! # Limitations
 //!
 //! - Skip-gram with negative sampling only: no CBOW, no hierarchical softmax.

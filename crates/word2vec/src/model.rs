@@ -372,6 +372,25 @@ impl<T: Token> Model<T> {
         self.vocab.get(token).map(|i| self.vocab.last_seen[i])
     }
 
+    /// Probability that an occurrence of `token` is kept by subsampling in
+    /// the next training call, from the current counts (1 when `sample` is 0).
+    pub fn keep_probability(&self, token: &T) -> Option<f64> {
+        let i = self.vocab.get(token)?;
+        if self.params.sample <= 0.0 {
+            return Some(1.0);
+        }
+        let t = train::keep_thresholds(&self.vocab.counts, self.params.sample)[i];
+        Some(if t == u32::MAX { 1.0 } else { f64::from(t) / f64::from(u32::MAX) })
+    }
+
+    /// Probability that a noise draw picks `token` in the next training
+    /// call: its count^0.75 over the sum for the vocabulary.
+    pub fn noise_probability(&self, token: &T) -> Option<f64> {
+        let i = self.vocab.get(token)?;
+        let total: f64 = self.vocab.counts.iter().map(|c| c.max(0.0).powf(0.75)).sum();
+        Some(if total > 0.0 { self.vocab.counts[i].max(0.0).powf(0.75) / total } else { 0.0 })
+    }
+
     /// The embedding (input vector) of a token.
     pub fn vector(&self, token: &T) -> Option<ArrayView1<'_, f32>> {
         self.vocab.get(token).map(|i| ArrayView1::from(self.row(i)))
@@ -440,36 +459,80 @@ impl<T: Token> Model<T> {
     /// token is not in the vocabulary.
     pub fn most_similar(&self, token: &T, k: usize) -> Option<Vec<Similar<T>>> {
         let query = self.vocab.get(token)?;
-        let q = self.row(query);
-        let q_scale = inverse_norm(q);
-        let mut scored: Vec<(f32, usize)> = (0..self.len())
-            .filter(|&i| i != query)
-            .map(|i| {
-                let r = self.row(i);
-                (crate::kernel::dot(q, r) * q_scale * inverse_norm(r), i)
-            })
-            .collect();
-        let by_score = |a: &(f32, usize), b: &(f32, usize)| {
-            b.0.total_cmp(&a.0).then_with(|| self.vocab.tokens[a.1].cmp(&self.vocab.tokens[b.1]))
-        };
-        let k = k.min(scored.len());
-        if k == 0 {
-            return Some(Vec::new());
-        }
-        scored.select_nth_unstable_by(k - 1, by_score);
-        scored.truncate(k);
-        scored.sort_unstable_by(by_score);
+        let tokens = &self.vocab.tokens;
         Some(
-            scored
+            nearest(self.len(), |i| self.row(i), query, k, |a, b| tokens[a].cmp(&tokens[b]))
                 .into_iter()
-                .map(|(cosine, i)| Similar { token: self.vocab.tokens[i].clone(), cosine })
+                .map(|(cosine, i)| Similar { token: tokens[i].clone(), cosine })
                 .collect(),
         )
     }
 }
 
+/// The `k` rows most similar by cosine to row `query` (itself excluded),
+/// best first, ties broken by `tie`.
+pub(crate) fn nearest<'r>(
+    n: usize,
+    row: impl Fn(usize) -> &'r [f32],
+    query: usize,
+    k: usize,
+    tie: impl Fn(usize, usize) -> std::cmp::Ordering,
+) -> Vec<(f32, usize)> {
+    let q = row(query);
+    let q_scale = inverse_norm(q);
+    let mut scored: Vec<(f32, usize)> = (0..n)
+        .filter(|&i| i != query)
+        .map(|i| {
+            let r = row(i);
+            (crate::kernel::dot(q, r) * q_scale * inverse_norm(r), i)
+        })
+        .collect();
+    let by_score =
+        |a: &(f32, usize), b: &(f32, usize)| b.0.total_cmp(&a.0).then_with(|| tie(a.1, b.1));
+    let k = k.min(scored.len());
+    if k == 0 {
+        return Vec::new();
+    }
+    scored.select_nth_unstable_by(k - 1, by_score);
+    scored.truncate(k);
+    scored.sort_unstable_by(by_score);
+    scored
+}
+
 /// 1 / ‖v‖, or 0 for a zero vector.
-fn inverse_norm(v: &[f32]) -> f32 {
+pub(crate) fn inverse_norm(v: &[f32]) -> f32 {
     let n = crate::kernel::dot(v, v).sqrt();
     if n > 0.0 { 1.0 / n } else { 0.0 }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn non_finite_weights_are_reported_as_divergence() {
+        let p = Params::builder().vector_size(3).epochs(1).build().unwrap();
+        let (mut m, _) = Model::train(&p, &[vec!["a", "b", "c"]]).unwrap();
+        assert!(m.check_finite().is_ok());
+        m.output[2 * 3 + 1] = f32::NAN;
+        assert!(matches!(m.check_finite(), Err(Error::Diverged { token_idx: 2 })));
+        m.input[3] = f32::INFINITY;
+        assert!(matches!(m.check_finite(), Err(Error::Diverged { token_idx: 1 })));
+    }
+
+    #[test]
+    fn new_vectors_are_small_and_output_vectors_start_at_zero() {
+        let dim = 10;
+        let p = Params::builder()
+            .vector_size(dim)
+            .epochs(1)
+            .alpha(1e-6)
+            .min_alpha(0.0)
+            .build()
+            .unwrap();
+        let (m, _) = Model::train(&p, &[vec![1u8, 2, 3]]).unwrap();
+        let bound = 0.5 / dim as f32 + 1e-4;
+        assert!(m.input.iter().all(|x| x.abs() <= bound));
+        assert!(m.output.iter().all(|x| x.abs() < 1e-4));
+    }
 }

@@ -13,10 +13,9 @@ const POWER: f64 = 0.75;
 /// Walker/Vose alias table over the vocabulary.
 #[derive(Debug, Clone)]
 pub(crate) struct NoiseTable {
-    /// Acceptance threshold of each bucket, scaled to `u32`.
-    accept: Vec<u32>,
-    /// Token drawn when a bucket rejects.
-    alias: Vec<u32>,
+    /// Per bucket: acceptance threshold scaled to `u32`, and the token drawn
+    /// when the bucket rejects; side by side so a draw reads one cache line.
+    buckets: Vec<(u32, u32)>,
 }
 
 impl NoiseTable {
@@ -46,15 +45,16 @@ impl NoiseTable {
         }
 
         // Leftovers are 1 up to rounding: they always accept.
-        Some(NoiseTable { accept, alias })
+        Some(NoiseTable { buckets: accept.into_iter().zip(alias).collect() })
     }
 
     /// Draws one token index.
     #[inline]
     pub(crate) fn draw(&self, rng: &mut Rng) -> u32 {
         let bits = rng.next_u64();
-        let bucket = (((bits >> 32) * self.accept.len() as u64) >> 32) as usize;
-        if (bits as u32) < self.accept[bucket] { bucket as u32 } else { self.alias[bucket] }
+        let bucket = (((bits >> 32) * self.buckets.len() as u64) >> 32) as usize;
+        let (accept, alias) = self.buckets[bucket];
+        if (bits as u32) < accept { bucket as u32 } else { alias }
     }
 }
 

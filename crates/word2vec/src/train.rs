@@ -4,7 +4,7 @@
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 
 use crate::corpus::{IndexedCorpus, Segment, jobs};
-use crate::hogwild::SharedWeights;
+use crate::hogwild::{SharedWeights, Simd, fma_available};
 use crate::kernel::Sigmoid;
 use crate::noise::NoiseTable;
 use crate::params::Params;
@@ -64,8 +64,8 @@ pub(crate) fn run(plan: &Plan<'_>, input: &mut [f32], output: &mut [f32]) -> Cou
         total_words: n_words * plan.epochs as f64,
     };
     let weights = SharedWeights::new(input, output, plan.params.vector_size);
-    let sigmoid = Sigmoid::new();
-    let worker = || work(plan, &jobs, &progress, &weights, &sigmoid);
+    let shared = Shared { plan, progress, weights, sigmoid: Sigmoid::new(), simd: fma_available() };
+    let worker = || work(&shared, &jobs);
     let threads = plan.params.threads.min(jobs.len() * plan.epochs).max(1);
     if threads == 1 {
         return worker();
@@ -81,14 +81,18 @@ pub(crate) fn run(plan: &Plan<'_>, input: &mut [f32], output: &mut [f32]) -> Cou
     })
 }
 
+/// What every worker reads or updates.
+struct Shared<'a, 'w> {
+    plan: &'a Plan<'a>,
+    progress: Progress,
+    weights: SharedWeights<'w>,
+    sigmoid: Sigmoid,
+    simd: Simd,
+}
+
 /// One worker: takes jobs until none is left.
-fn work(
-    plan: &Plan<'_>,
-    jobs: &[Vec<Segment>],
-    progress: &Progress,
-    weights: &SharedWeights<'_>,
-    sigmoid: &Sigmoid,
-) -> Counters {
+fn work(shared: &Shared<'_, '_>, jobs: &[Vec<Segment>]) -> Counters {
+    let (plan, progress) = (shared.plan, &shared.progress);
     let dim = plan.params.vector_size;
     let mut scratch = Scratch {
         kept: Vec::new(),
@@ -106,8 +110,7 @@ fn work(
         let mut rng =
             Rng::derived(&[plan.params.seed, u64::from(plan.batch), epoch as u64, global as u64]);
         for segment in job {
-            counters +=
-                train_segment(plan, segment, progress, weights, sigmoid, &mut rng, &mut scratch);
+            counters += train_segment(shared, segment, &mut rng, &mut scratch);
         }
     }
 }
@@ -120,14 +123,12 @@ fn alpha_at(params: &Params, done: f64, total: f64) -> f32 {
 
 /// Trains the centre positions of one segment.
 fn train_segment(
-    plan: &Plan<'_>,
+    shared: &Shared<'_, '_>,
     segment: &Segment,
-    progress: &Progress,
-    weights: &SharedWeights<'_>,
-    sigmoid: &Sigmoid,
     rng: &mut Rng,
     scratch: &mut Scratch,
 ) -> Counters {
+    let (plan, progress) = (shared.plan, &shared.progress);
     let params = plan.params;
     let sentence = plan.corpus.sentence(segment.sentence);
     let (first, last) = keep_tokens(plan, sentence, segment, rng, &mut scratch.kept);
@@ -158,7 +159,14 @@ fn train_segment(
                     scratch.targets.push(noise);
                 }
             }
-            weights.train_pair(kept[c], &scratch.targets, alpha, sigmoid, &mut scratch.grad);
+            shared.weights.train_pair(
+                kept[c],
+                &scratch.targets,
+                alpha,
+                &shared.sigmoid,
+                &mut scratch.grad,
+                shared.simd,
+            );
             counters.pairs += 1;
         }
         counters.words += 1;

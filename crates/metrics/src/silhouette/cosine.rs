@@ -23,20 +23,19 @@ use super::{Clusters, IntraInter};
 use crate::{Element, Error, Result};
 
 /// Scored points per block of the `U S^T` product.
-const BLOCK: usize = 1024;
+const BLOCK: usize = 2048;
 
-/// Cluster sums in `f64` (exact pass) and `f32` (screening product).
+/// Cluster sums in `f64` (exact pass) and cluster means in `f32` (screening).
 struct Sums {
-    /// `k x d` sums, row-major.
+    /// `k x d` sums of unit vectors, row-major.
     exact: Vec<f64>,
     dims: usize,
+    /// `k x d` means of unit vectors (`S / |C|`), rounded to `f32`.
     screen: Array2<f32>,
     /// `1 / |C|` per cluster.
     inv_sizes: Vec<f64>,
-    /// `1 / |C|` per cluster, in `f32` for the screening.
-    inv_sizes32: Vec<f32>,
     /// Bound on the error of an `f32` mean similarity, per cluster.
-    bounds32: Vec<f32>,
+    bounds: Vec<f32>,
 }
 
 pub(super) fn intra_inter<T: Element>(
@@ -68,7 +67,11 @@ pub(super) fn intra_inter<T: Element>(
             .zip(dots.par_chunks(k))
             .map_init(Vec::new, |row, (p, dots)| {
                 row.clear();
-                row.extend(x.row(clusters.rows[p]).iter().map(|v| v.to_f64()));
+                let values = x.row(clusters.rows[p]);
+                match values.as_slice() {
+                    Some(slice) => row.extend(slice.iter().map(|v| v.to_f64())),
+                    None => row.extend(values.iter().map(|v| v.to_f64())),
+                }
                 let own = clusters.of[p];
                 sums.means(row, inv_norms[p], dots, own, clusters.size(own))
             })
@@ -83,15 +86,15 @@ impl Sums {
         let (k, dims) = (clusters.n_clusters(), x.ncols());
         let mut exact = vec![0.0; k * dims];
         exact.par_chunks_mut(dims).enumerate().for_each(|(c, sum)| {
-            for p in clusters.starts[c]..clusters.starts[c + 1] {
-                let scale = inv_norms[p];
-                for (s, v) in sum.iter_mut().zip(x.row(clusters.rows[p])) {
+            let members = clusters.starts[c]..clusters.starts[c + 1];
+            for (&row, &scale) in clusters.rows[members.clone()].iter().zip(&inv_norms[members]) {
+                for (s, v) in sum.iter_mut().zip(x.row(row)) {
                     *s += v.to_f64() * scale;
                 }
             }
         });
         let inv_sizes: Vec<f64> = (0..k).map(|c| (clusters.size(c) as f64).recip()).collect();
-        let bounds32 = exact
+        let bounds = exact
             .chunks(dims)
             .zip(&inv_sizes)
             .map(|(sum, inv_size)| {
@@ -99,9 +102,9 @@ impl Sums {
                 screening_bound(dims, norm * inv_size) as f32
             })
             .collect();
-        let screen = Array2::from_shape_fn((k, dims), |(c, j)| exact[c * dims + j] as f32);
-        let inv_sizes32 = inv_sizes.iter().map(|&v| v as f32).collect();
-        Self { exact, dims, screen, inv_sizes, inv_sizes32, bounds32 }
+        let screen =
+            Array2::from_shape_fn((k, dims), |(c, j)| (exact[c * dims + j] * inv_sizes[c]) as f32);
+        Self { exact, dims, screen, inv_sizes, bounds }
     }
 
     /// `a` and `b` of one point from its `f32` dot products with every cluster
@@ -130,37 +133,52 @@ impl Sums {
         // 1 - m_c): the largest f32 similarity minus its error bound is a
         // lower bound on the true largest one, and only clusters whose f32
         // similarity plus their bound reaches it can hold the true maximum.
-        // Both passes are plain f32 loops that the compiler vectorises.
-        let similarity = |range: std::ops::Range<usize>| {
-            dots[range.clone()]
-                .iter()
-                .zip(&self.inv_sizes32[range.clone()])
-                .zip(&self.bounds32[range])
-                .map(|((&dot, &inv_size), &bound)| dot * inv_size - bound)
-                .fold(f32::NEG_INFINITY, f32::max)
-        };
-        let floor = similarity(0..own).max(similarity(own + 1..dots.len()));
+        let floor = lower_max(&dots[..own], &self.bounds[..own])
+            .max(lower_max(&dots[own + 1..], &self.bounds[own + 1..]));
         let mut b = f64::INFINITY;
-        for (c, ((&dot, &inv_size), &bound)) in
-            dots.iter().zip(&self.inv_sizes32).zip(&self.bounds32).enumerate()
-        {
-            if dot * inv_size + bound >= floor && c != own {
-                b = b.min(1.0 - exact_dot(c) * self.inv_sizes[c]);
+        for (chunk, (d, bounds)) in dots.chunks(LANES).zip(self.bounds.chunks(LANES)).enumerate() {
+            // Test eight clusters at once; most chunks hold no candidate.
+            if !d.iter().zip(bounds).fold(false, |hit, (d, bound)| hit | (d + bound >= floor)) {
+                continue;
+            }
+            for (l, (d, bound)) in d.iter().zip(bounds).enumerate() {
+                let c = chunk * LANES + l;
+                if d + bound >= floor && c != own {
+                    b = b.min(1.0 - exact_dot(c) * self.inv_sizes[c]);
+                }
             }
         }
         IntraInter { a, b }
     }
 }
 
+/// Lanes of the screening loops; eight `f32` fill one AVX register.
+const LANES: usize = 8;
+
+/// `max(dots[c] - bounds[c])`, written lane-wise so that it vectorises.
+fn lower_max(dots: &[f32], bounds: &[f32]) -> f32 {
+    let mut lanes = [f32::NEG_INFINITY; LANES];
+    let (dot_chunks, bound_chunks) = (dots.chunks_exact(LANES), bounds.chunks_exact(LANES));
+    let tail = dot_chunks.remainder().iter().zip(bound_chunks.remainder());
+    for (d, b) in dot_chunks.zip(bound_chunks) {
+        for l in 0..LANES {
+            let v = d[l] - b[l];
+            lanes[l] = if v > lanes[l] { v } else { lanes[l] };
+        }
+    }
+    let tail = tail.map(|(d, b)| d - b).fold(f32::NEG_INFINITY, f32::max);
+    lanes.into_iter().fold(tail, f32::max)
+}
+
 /// Bound on the error of an `f32` mean similarity `u . S / |C|` for a cluster
 /// whose mean unit vector has norm `mean_norm`, in `dims` dimensions.
 ///
-/// The `f32` product rounds `u` and `S` to `f32` (relative error `2^-24`
-/// each) and accumulates `dims` products (error at most
-/// `dims * 2^-24 * sum |u_k S_k|`, and `sum |u_k S_k| <= |u| |S| = |S|` by
-/// Cauchy-Schwarz with `|u| = 1`); the screening then multiplies by `1 / |C|`
-/// in `f32`. All of this is below `(dims + 3) * 2^-24 * |S| / |C|`; the bound is
-/// twice that, a wide margin for the rounding of the bound itself.
+/// The `f32` product rounds `u` and `m = S / |C|` to `f32` (relative error
+/// `2^-24` each) and accumulates `dims` products (error at most
+/// `dims * 2^-24 * sum |u_k m_k|`, and `sum |u_k m_k| <= |u| |m| = |m|` by
+/// Cauchy-Schwarz with `|u| = 1`), then the screening adds or subtracts the
+/// bound in `f32`. All of this is below `(dims + 3) * 2^-24 * |m|`; the bound
+/// is twice that, a wide margin for the rounding of the bound itself.
 fn screening_bound(dims: usize, mean_norm: f64) -> f64 {
     let unit_roundoff = f64::from(f32::EPSILON) / 2.0;
     2.0 * (dims as f64 + 3.0) * unit_roundoff * mean_norm + f64::MIN_POSITIVE
@@ -170,7 +188,14 @@ fn screening_bound(dims: usize, mean_norm: f64) -> f64 {
 fn inverse_norms<T: Element>(x: ArrayView2<'_, T>, rows: &[usize]) -> Result<Vec<f64>> {
     let norms: Vec<f64> = rows
         .par_iter()
-        .map(|&row| x.row(row).iter().map(|v| v.to_f64().powi(2)).sum::<f64>().sqrt())
+        .map(|&row| {
+            let row = x.row(row);
+            let square = |v: &T| v.to_f64() * v.to_f64();
+            match row.as_slice() {
+                Some(slice) => slice.iter().map(square).sum::<f64>().sqrt(),
+                None => row.iter().map(square).sum::<f64>().sqrt(),
+            }
+        })
         .collect();
     if let Some(row) = rows.iter().zip(&norms).filter(|(_, n)| **n == 0.0).map(|(r, _)| *r).min() {
         return Err(Error::ZeroVector { row });
@@ -187,7 +212,15 @@ fn fill_units<T: Element>(
 ) {
     block.axis_iter_mut(Axis(0)).into_par_iter().enumerate().for_each(|(q, mut unit)| {
         let scale = inv_norms[q];
-        unit.zip_mut_with(&x.row(rows[q]), |u, v| *u = (v.to_f64() * scale) as f32);
+        let values = x.row(rows[q]);
+        match (unit.as_slice_mut(), values.as_slice()) {
+            (Some(unit), Some(values)) => {
+                for (u, v) in unit.iter_mut().zip(values) {
+                    *u = (v.to_f64() * scale) as f32;
+                }
+            }
+            _ => unit.zip_mut_with(&values, |u, v| *u = (v.to_f64() * scale) as f32),
+        }
     });
 }
 
@@ -218,6 +251,17 @@ mod tests {
         let clusters = Clusters::new(&[0, 0, 1, 1], NoiseHandling::Exclude)?;
         assert_eq!(intra_inter(x.view(), &clusters).err(), Some(Error::ZeroVector { row: 1 }));
         Ok(())
+    }
+
+    #[test]
+    fn lower_max_handles_every_tail_length() {
+        for n in 0..20 {
+            let dots: Vec<f32> = (0..n).map(|i| ((i * 7) % 5) as f32 - 0.5 * i as f32).collect();
+            let bounds: Vec<f32> = (0..n).map(|i| 0.01 * i as f32).collect();
+            let naive =
+                dots.iter().zip(&bounds).map(|(d, b)| d - b).fold(f32::NEG_INFINITY, f32::max);
+            assert_eq!(lower_max(&dots, &bounds), naive, "n = {n}");
+        }
     }
 
     #[test]

@@ -7,7 +7,8 @@
 //! distance is tiny next to the norms, where the formula cancels badly, is
 //! recomputed directly as a sum of squared differences.
 
-use ndarray::{Array2, ArrayView2, ArrayViewMut2, Axis, s};
+use ndarray::linalg::general_mat_mul;
+use ndarray::{Array2, ArrayView1, ArrayView2, ArrayViewMut2, Axis, s};
 use rayon::prelude::*;
 
 use super::{Clusters, IntraInter};
@@ -29,6 +30,7 @@ pub(super) fn intra_inter<T: Element>(
     let mean = mean_row(x, &clusters.rows);
     let mut row_block = Array2::<f64>::zeros((ROWS.min(n), x.ncols()));
     let mut column_block = Array2::<f64>::zeros((COLUMNS.min(n), x.ncols()));
+    let mut products = Array2::<f64>::zeros((ROWS.min(n), COLUMNS.min(n)));
     let mut out = Vec::with_capacity(n);
 
     for r0 in (0..n).step_by(ROWS) {
@@ -37,7 +39,7 @@ pub(super) fn intra_inter<T: Element>(
         fill_centred(x, &clusters.rows[r0..r1], &mean, &mut rows);
         let rows = rows.view();
         let row_norms = squared_norms(rows);
-        let mut sums = Array2::<f64>::zeros((r1 - r0, k));
+        let mut sums = vec![0.0; (r1 - r0) * k];
 
         for c0 in (0..n).step_by(COLUMNS) {
             let c1 = (c0 + COLUMNS).min(n);
@@ -47,19 +49,22 @@ pub(super) fn intra_inter<T: Element>(
             let column_norms = squared_norms(columns);
 
             // The product uses both cores through matrixmultiply's threading.
-            let dots = rows.dot(&columns.t());
+            let mut dots = products.slice_mut(s![..r1 - r0, ..c1 - c0]);
+            general_mat_mul(1.0, &rows, &columns.t(), 0.0, &mut dots);
 
-            let block = Block { rows, columns, row_norms: &row_norms, column_norms: &column_norms };
-            sums.axis_iter_mut(Axis(0)).into_par_iter().enumerate().for_each(|(q, mut sum)| {
-                let dots = dots.row(q);
-                block.accumulate(q, r0 + q, c0, &dots, clusters, &mut sum);
-            });
+            let block =
+                Block { rows, columns, row_norms: &row_norms, column_norms: &column_norms, c0 };
+            sums.par_chunks_mut(k)
+                .zip(dots.axis_iter(Axis(0)))
+                .enumerate()
+                .for_each_init(Vec::new, |distances, (q, (sum, dots))| {
+                    block.accumulate(q, dots, clusters, sum, distances)
+                });
         }
 
-        out.extend((r0..r1).map(|p| {
-            let own = clusters.of[p];
-            means(sums.row(p - r0).as_slice().unwrap_or(&[]), own, clusters)
-        }));
+        out.extend(
+            (r0..r1).zip(sums.chunks(k)).map(|(p, sums)| means(sums, clusters.of[p], clusters)),
+        );
     }
     out
 }
@@ -70,37 +75,45 @@ struct Block<'a> {
     columns: ArrayView2<'a, f64>,
     row_norms: &'a [f64],
     column_norms: &'a [f64],
+    /// Scored position of the first column.
+    c0: usize,
 }
 
 impl Block<'_> {
-    /// Adds the distances from row `q` (scored position `p`) to every column of
-    /// the block, which starts at scored position `c0`, into per-cluster `sum`.
+    /// Adds the distances from row `q` to every column of the block into the
+    /// per-cluster `sum`; `distances` is scratch space.
     fn accumulate(
         &self,
         q: usize,
-        p: usize,
-        c0: usize,
-        dots: &ndarray::ArrayView1<'_, f64>,
+        dots: ArrayView1<'_, f64>,
         clusters: &Clusters,
-        sum: &mut ndarray::ArrayViewMut1<'_, f64>,
+        sum: &mut [f64],
+        distances: &mut Vec<f64>,
     ) {
         let norm = self.row_norms[q];
-        for (j, (&dot, &column_norm)) in dots.iter().zip(self.column_norms).enumerate() {
-            if c0 + j == p {
-                continue;
+        distances.clear();
+        distances.extend(dots.iter().zip(self.column_norms).map(|(dot, c)| norm + c - 2.0 * dot));
+
+        // Where the formula cancels (including the point against itself),
+        // recompute the squared distance directly; it is rare.
+        for (j, d2) in distances.iter_mut().enumerate() {
+            if *d2 < CANCELLATION * (norm + self.column_norms[j]) {
+                let (a, b) = (self.rows.row(q), self.columns.row(j));
+                *d2 = a.iter().zip(b).map(|(a, b)| (a - b) * (a - b)).sum();
             }
-            let scale = norm + column_norm;
-            let mut d2 = scale - 2.0 * dot;
-            if d2 < CANCELLATION * scale {
-                d2 = self
-                    .rows
-                    .row(q)
-                    .iter()
-                    .zip(self.columns.row(j))
-                    .map(|(a, b)| (a - b).powi(2))
-                    .sum();
-            }
-            sum[clusters.of[c0 + j]] += d2.max(0.0).sqrt();
+        }
+        for d in distances.iter_mut() {
+            *d = d.max(0.0).sqrt();
+        }
+
+        // Columns are sorted by cluster: add each cluster's run in one go.
+        let end = self.c0 + distances.len();
+        let mut start = self.c0;
+        while start < end {
+            let c = clusters.of[start];
+            let stop = clusters.starts[c + 1].min(end);
+            sum[c] += distances[start - self.c0..stop - self.c0].iter().sum::<f64>();
+            start = stop;
         }
     }
 }

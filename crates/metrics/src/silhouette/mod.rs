@@ -29,6 +29,7 @@ mod precomputed;
 use std::collections::BTreeMap;
 
 use ndarray::ArrayView2;
+use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::{Element, Error, Result};
@@ -282,14 +283,25 @@ fn check_shape<T>(x: ArrayView2<'_, T>, labels: &[i32], metric: Metric) -> Resul
 }
 
 fn check_finite<T: Element>(x: ArrayView2<'_, T>) -> Result<()> {
-    for (row, values) in x.outer_iter().enumerate() {
-        if let Some((column, value)) =
-            values.iter().map(|v| v.to_f64()).enumerate().find(|(_, v)| !v.is_finite())
-        {
-            return Err(Error::NonFinite { row, column, value });
-        }
-    }
-    Ok(())
+    let first_bad = x
+        .outer_iter()
+        .into_par_iter()
+        .enumerate()
+        .filter_map(|(row, values)| {
+            let bad = |(column, value): (usize, f64)| {
+                (!value.is_finite()).then_some(Error::NonFinite { row, column, value })
+            };
+            match values.as_slice() {
+                // Fast path: a contiguous row that is all finite.
+                Some(slice) if slice.iter().all(|v| v.to_f64().is_finite()) => None,
+                _ => values.iter().map(|v| v.to_f64()).enumerate().find_map(bad),
+            }
+        })
+        .min_by_key(|e| match e {
+            Error::NonFinite { row, .. } => *row,
+            _ => usize::MAX,
+        });
+    first_bad.map_or(Ok(()), Err)
 }
 
 #[cfg(test)]

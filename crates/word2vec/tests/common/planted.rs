@@ -7,6 +7,9 @@
 //! it, so tokens co-occur with their group mates and, only at run borders,
 //! with other groups.
 
+// Each includer (tests, bench, example) uses a different part.
+#![allow(dead_code)]
+
 /// Shape of a planted corpus.
 #[derive(Debug, Clone, Copy)]
 pub struct PlantedSpec {

@@ -1,0 +1,176 @@
+//! Command-line arguments.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// Find coordinated senders in network-telescope traffic, follow them day to
+/// day and flag new groups (i-DarkVec embeddings, HDBSCAN, MONIC tracking).
+#[derive(Debug, Parser)]
+#[command(name = "darkdca", version, about, long_about = None)]
+#[command(after_help = "\
+Examples:
+  darkdca run fixtures/scenario --state out/state --out out
+  darkdca run 'captures/*.pcap.gz' --state st --out out --preset novtrack
+  darkdca run marx.csv.gz --csv-layout marx --labels scanners.ipset --state st --out out
+  darkdca report --state out/state --out out
+  darkdca show 12 --state out/state
+  darkdca config --preset novtrack > my.toml
+
+Exit status: 0 success, 1 runtime error, 2 usage error, 3 bad input or state
+(unreadable or empty input, invalid configuration, a state of another version
+or configuration, a day already processed).")]
+pub struct Cli {
+    /// More log output on stderr (-v info, -vv debug, -vvv trace).
+    #[arg(short, long, action = clap::ArgAction::Count, global = true)]
+    pub verbose: u8,
+    /// Only errors on stderr, and no summaries or progress bars.
+    #[arg(short, long, global = true, conflicts_with = "verbose")]
+    pub quiet: bool,
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Process captures day by day into the state and write each day's results.
+    #[command(after_help = "\
+Examples:
+  darkdca run fixtures/scenario --state out/state --out out
+  darkdca run day1.pcap day2.pcapng --state st --out out --labels big_gt.csv
+  darkdca run 'logs/*.csv.gz' --csv-layout darkvec --state st --out out --format json
+
+Days are cut from packet timestamps (UTC). A state directory that already
+exists is resumed with its own configuration; giving --config or --preset
+that differ from it is refused. A day already in the state is refused
+(exit 3) unless --skip-processed is given.")]
+    Run(RunArgs),
+    /// Write the HTML report of a state (index.html and report_input.json).
+    #[command(after_help = "Example:\n  darkdca report --state out/state --out out")]
+    Report(ReportArgs),
+    /// Show one lineage's history and latest profile.
+    #[command(after_help = "Examples:\n  darkdca show 12 --state out/state\n  darkdca show 12 --state out/state --json")]
+    Show(ShowArgs),
+    /// Print a configuration as TOML (a preset, or the one of a state).
+    #[command(after_help = "Examples:\n  darkdca config --preset novtrack\n  darkdca config --state out/state")]
+    Config(ConfigArgs),
+}
+
+/// Parameter presets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum PresetArg {
+    /// The paper's values.
+    Paper,
+    /// The authors' public code (NovTrack).
+    Novtrack,
+}
+
+impl From<PresetArg> for darkdca::Preset {
+    fn from(p: PresetArg) -> Self {
+        match p {
+            PresetArg::Paper => Self::Paper,
+            PresetArg::Novtrack => Self::Novtrack,
+        }
+    }
+}
+
+/// Output files per day.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FormatArg {
+    /// `days/<day>.json`.
+    Json,
+    /// `days/<day>.senders.csv`.
+    Csv,
+}
+
+/// Layouts of flow CSV files.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum CsvLayoutArg {
+    /// Recognise marx or darkvec from the header.
+    Auto,
+    /// i-DarkVec traces (`ts,src_ip,dst_port,proto,...`).
+    Darkvec,
+    /// The AWS honeypot log (`datetime,host,src,proto,type,spt,dpt`).
+    Marx,
+}
+
+/// Arguments of `run`.
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// Capture files, folders (every pcap, pcapng, cap or csv file inside,
+    /// optionally .gz, sorted by name) or quoted glob patterns.
+    #[arg(required = true, value_name = "CAPTURES")]
+    pub captures: Vec<String>,
+    /// State directory (created if missing, resumed otherwise).
+    #[arg(long, value_name = "DIR")]
+    pub state: PathBuf,
+    /// Output directory for per-day JSON and CSV files.
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+    /// Configuration file (TOML, or JSON by extension), laid over the preset.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Parameter preset [default: paper, or the state's own when resuming].
+    #[arg(long, value_enum)]
+    pub preset: Option<PresetArg>,
+    /// Ground-truth labels: CSV `address,label` or ipset text; repeatable.
+    #[arg(long, value_name = "FILE")]
+    pub labels: Vec<PathBuf>,
+    /// Output formats, comma separated.
+    #[arg(long, value_enum, value_delimiter = ',', default_values = ["json", "csv"])]
+    pub format: Vec<FormatArg>,
+    /// Layout of flow CSV inputs.
+    #[arg(long, value_enum, default_value = "auto")]
+    pub csv_layout: CsvLayoutArg,
+    /// Seconds a record may arrive out of time order and still be counted.
+    #[arg(long, value_name = "SECONDS", default_value_t = 3600)]
+    pub max_disorder: u32,
+    /// Skip days already in the state instead of stopping with exit 3.
+    #[arg(long)]
+    pub skip_processed: bool,
+}
+
+/// Arguments of `report`.
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// State directory of the run.
+    #[arg(long, value_name = "DIR")]
+    pub state: PathBuf,
+    /// Directory for index.html and report_input.json.
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+    /// Name of the sensor or data set shown in the header [default: the
+    /// state directory's name].
+    #[arg(long)]
+    pub name: Option<String>,
+}
+
+/// Arguments of `show`.
+#[derive(Debug, Args)]
+pub struct ShowArgs {
+    /// Global id of the lineage (the `lineage` field of the outputs).
+    #[arg(value_name = "CLUSTER_ID")]
+    pub lineage: u64,
+    /// State directory of the run.
+    #[arg(long, value_name = "DIR")]
+    pub state: PathBuf,
+    /// Print JSON (the lineage's cluster on every day) instead of text.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Arguments of `config`.
+#[derive(Debug, Args)]
+pub struct ConfigArgs {
+    /// Preset to print [default: paper].
+    #[arg(long, value_enum, conflicts_with = "state")]
+    pub preset: Option<PresetArg>,
+    /// Print the configuration stored in this state instead.
+    #[arg(long, value_name = "DIR")]
+    pub state: Option<PathBuf>,
+    /// A configuration file laid over the preset.
+    #[arg(long, value_name = "FILE", conflicts_with = "state")]
+    pub config: Option<PathBuf>,
+}

@@ -1,0 +1,171 @@
+//! `darkdca report`: the run's state converted into the report's input.
+
+use std::collections::{BTreeMap, HashMap};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use anyhow::{Context, Result};
+use darkdca::DayResult;
+use darkdca::day::batch_label;
+use darkdca::state::{RunMeta, STATE_FORMAT_VERSION, StateDir};
+use darkdca_report as rep;
+use tracing::info;
+
+use crate::cli::ReportArgs;
+
+/// Days before a novel cluster's day shown in its activity raster.
+const RASTER_DAYS: usize = 14;
+
+/// Writes `index.html` and `report_input.json` into `--out`.
+pub fn report(args: &ReportArgs, quiet: bool) -> Result<()> {
+    let state = StateDir::new(&args.state);
+    let meta = state.read_meta()?;
+    let days = load_days(&state, &meta)?;
+    let name = args.name.clone().unwrap_or_else(|| {
+        args.state.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default()
+    });
+    let input = build_input(&meta, &days, name);
+    let json_path = args.out.join("report_input.json");
+    let json = input.to_json()?;
+    darkdca::state::write_atomic(&json_path, json.as_bytes())?;
+    let page = rep::write_report(&input, &args.out)?;
+    info!(days = days.len(), lineages = input.lineages.len(), "report written");
+    if !quiet {
+        println!("report: {}", page.display());
+    }
+    Ok(())
+}
+
+/// Every day result of the state, oldest first.
+pub fn load_days(state: &StateDir, meta: &RunMeta) -> Result<Vec<DayResult>> {
+    meta.days
+        .iter()
+        .map(|d| state.read_day(&d.day).with_context(|| format!("cannot read the result of {}", d.day)))
+        .collect()
+}
+
+/// Converts a run into the report's input.
+pub fn build_input(meta: &RunMeta, days: &[DayResult], name: String) -> rep::ReportInput {
+    let c = &meta.config;
+    let params = vec![
+        rep::Param::new("min_packets (more than)", c.trace.min_packets),
+        rep::Param::new("vector_size", c.embedding.vector_size),
+        rep::Param::new("window", c.embedding.window),
+        rep::Param::new("epochs (bootstrap)", format!("{} ({})", c.embedding.epochs, c.embedding.bootstrap_epochs)),
+        rep::Param::new("min_cluster_size", c.clustering.min_cluster_size),
+        rep::Param::new("match_threshold", c.tracking.match_threshold),
+        rep::Param::new("split_threshold", c.tracking.split_threshold),
+        rep::Param::new("config hash", &meta.config_hash),
+    ];
+    let now = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
+    let mut input = rep::ReportInput::new(rep::RunInfo {
+        name,
+        tool_version: meta.tool_version.clone(),
+        preset: meta.preset.clone().unwrap_or_else(|| "custom".into()),
+        params,
+        state_format_version: STATE_FORMAT_VERSION,
+        generated_at: batch_label(now, 1),
+        sources: meta.sources.clone(),
+    });
+
+    let mut lineages: BTreeMap<u64, rep::Lineage> = BTreeMap::new();
+    for (d, day) in days.iter().enumerate() {
+        input.days.push(day_summary(day));
+        for cl in &day.clusters {
+            let l = lineages.entry(cl.lineage).or_insert_with(|| rep::Lineage { id: cl.lineage, ..Default::default() });
+            l.presence.push(rep::Presence { day_idx: d, size: cl.size as u64 });
+            l.majority_label = Some(cl.majority_label.clone());
+            if cl.novel && l.novel_on.is_none() {
+                l.novel_on = Some(d);
+            }
+            if let Some(from) = cl.reidentified_from.filter(|&f| f != cl.lineage) {
+                input.links.push(rep::LineageLink { kind: rep::LinkKind::Reidentified, from, to: cl.lineage, day_idx: d });
+            }
+            if cl.novel {
+                input.novel_clusters.push(novel_cluster(days, d, cl));
+            }
+        }
+        for t in &day.transitions {
+            let kind = match t.kind.as_str() {
+                "split" => rep::LinkKind::Split,
+                "absorbed" => rep::LinkKind::Absorbed,
+                "survived" => rep::LinkKind::Survived,
+                _ => continue,
+            };
+            for &to in t.into.iter().filter(|&&to| to != t.lineage) {
+                input.links.push(rep::LineageLink { kind, from: t.lineage, to, day_idx: d });
+            }
+        }
+    }
+    // Links may name a lineage of a day whose result is missing: keep only
+    // links between known lineages.
+    input.links.retain(|l| lineages.contains_key(&l.from) && lineages.contains_key(&l.to));
+    input.lineages = lineages.into_values().collect();
+    input
+}
+
+fn day_summary(day: &DayResult) -> rep::DaySummary {
+    let s = &day.stats;
+    let mut transitions = rep::TransitionCounts::default();
+    for t in &day.transitions {
+        // Unknown words are not produced by the facade; ignore them rather
+        // than fail the whole report.
+        let _ = transitions.record(&t.kind);
+    }
+    rep::DaySummary {
+        day: day.day.clone(),
+        n_packets: s.n_packets,
+        n_senders: s.n_senders as u64,
+        n_active: s.n_active as u64,
+        n_clusters: s.n_clusters as u64,
+        n_noise: s.n_noise as u64,
+        transitions,
+        n_emerged: day.emerged.len() as u64,
+        n_novel: day.novel.len() as u64,
+        silhouettes: day.clusters.iter().map(|c| c.silhouette.is_finite().then_some(c.silhouette)).collect(),
+        cluster_sizes: day.clusters.iter().map(|c| c.size as u64).collect(),
+    }
+}
+
+fn novel_cluster(days: &[DayResult], d: usize, cl: &darkdca::result::ClusterResult) -> rep::NovelCluster {
+    let p = &cl.profile;
+    let counts = |v: &[darkdca::profile::Count]| v.iter().map(|c| rep::Count::new(c.key.clone(), c.count)).collect();
+    let mut hourly = [0u64; 24];
+    for (h, &n) in hourly.iter_mut().zip(&p.activity) {
+        *h = n;
+    }
+    rep::NovelCluster {
+        lineage_id: cl.lineage,
+        day_idx: d,
+        size: cl.size as u64,
+        silhouette: cl.silhouette.is_finite().then_some(cl.silhouette),
+        majority_label: Some(cl.majority_label.clone()),
+        profile: rep::Profile {
+            n_packets: p.packets,
+            mirai_share: p.mirai_share.clamp(0.0, 1.0),
+            top_services: counts(&p.top_services),
+            top_prefixes24: counts(&p.top_slash24),
+            top_prefixes16: counts(&p.top_slash16),
+            hourly_packets: hourly,
+        },
+        raster: raster(days, d, &cl.members),
+    }
+}
+
+/// Packets of each member on the days up to `d` (at most [`RASTER_DAYS`]
+/// before it); zero on days it was not active.
+fn raster(days: &[DayResult], d: usize, members: &[String]) -> rep::Raster {
+    let first = d.saturating_sub(RASTER_DAYS);
+    let window = &days[first..=d];
+    let per_day: Vec<HashMap<&str, u64>> = window
+        .iter()
+        .map(|day| day.senders.iter().map(|s| (s.address.as_str(), s.packets)).collect())
+        .collect();
+    rep::Raster {
+        columns: window.iter().map(|day| day.day.clone()).collect(),
+        senders: members.to_vec(),
+        n_packets: members
+            .iter()
+            .map(|m| per_day.iter().map(|p| p.get(m.as_str()).copied().unwrap_or(0)).collect())
+            .collect(),
+    }
+}

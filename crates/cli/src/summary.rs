@@ -1,0 +1,72 @@
+//! The one-screen summary printed after each day.
+
+use std::fmt::Write;
+
+use darkdca::DayResult;
+use darkdca::result::ClusterResult;
+
+/// Clusters listed per day, largest first (novel ones are always listed).
+const MAX_LISTED: usize = 8;
+
+/// The summary of one day, ending with a newline.
+pub fn day(r: &DayResult) -> String {
+    let s = &r.stats;
+    let mut out = String::new();
+    let sil = s.silhouette.map_or("-".to_owned(), |v| format!("{v:.2}"));
+    let _ = writeln!(
+        out,
+        "== {}  packets {}  senders {}  active {}  clusters {}  noise {}  silhouette {}",
+        r.day, s.n_packets, s.n_senders, s.n_active, s.n_clusters, s.n_noise, sil
+    );
+    if !r.transitions.is_empty() {
+        let count = |k: &str| r.transitions.iter().filter(|t| t.kind == k).count();
+        let _ = writeln!(
+            out,
+            "   yesterday's {} clusters: survived {}, split {}, absorbed {}, disappeared {}, inactive {}",
+            r.transitions.len(),
+            count("survived"),
+            count("split"),
+            count("absorbed"),
+            count("disappeared"),
+            count("inactive"),
+        );
+    }
+    let _ = writeln!(out, "   emerged {}, novel {}", r.emerged.len(), r.novel.len());
+
+    let mut listed: Vec<&ClusterResult> = r.clusters.iter().filter(|c| c.novel).collect();
+    let mut rest: Vec<&ClusterResult> = r.clusters.iter().filter(|c| !c.novel).collect();
+    rest.sort_by(|a, b| b.size.cmp(&a.size).then(a.lineage.cmp(&b.lineage)));
+    let room = MAX_LISTED.saturating_sub(listed.len());
+    listed.extend(rest.iter().take(room));
+    for c in &listed {
+        let _ = writeln!(out, "   {}", cluster_line(c));
+    }
+    if r.clusters.len() > listed.len() {
+        let _ = writeln!(out, "   ... {} more clusters in the day's JSON", r.clusters.len() - listed.len());
+    }
+    out
+}
+
+/// `#12 NOVEL  35 senders  sil 0.61  23/tcp 2323/tcp  mirai 98%  label mirai-like (1.00)`.
+fn cluster_line(c: &ClusterResult) -> String {
+    let mark = if c.novel {
+        "NOVEL"
+    } else if c.origin == "emerged" {
+        "new"
+    } else {
+        ""
+    };
+    let services: Vec<&str> = c.profile.top_services.iter().take(3).map(|s| s.key.as_str()).collect();
+    let sil = if c.silhouette.is_finite() { format!("{:.2}", c.silhouette) } else { "-".into() };
+    format!(
+        "#{:<5} {:<5} {:>5} senders  sil {:>5}  {:<28} mirai {:>3.0}%  label {} ({:.2})",
+        c.lineage,
+        mark,
+        c.size,
+        sil,
+        services.join(" "),
+        c.profile.mirai_share * 100.0,
+        c.majority_label,
+        c.purity
+    )
+}

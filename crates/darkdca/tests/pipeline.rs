@@ -1,0 +1,156 @@
+//! The pipeline end to end on generated traffic: clusters, lineages,
+//! novelty, state persistence and refusal of repeated days.
+
+mod common;
+
+use common::{day_records, newcomer, three_groups};
+use darkdca::trace::PacketRecord;
+use darkdca::{CheckedConfig, Config, DayResult, Error, Pipeline};
+
+const DAY0: i64 = 19_000;
+
+/// Small embeddings and a few epochs keep the test fast and stable.
+fn config() -> CheckedConfig {
+    let mut c = Config::default();
+    c.embedding.vector_size = 32;
+    c.embedding.bootstrap_epochs = 10;
+    c.embedding.epochs = 5;
+    c.check().unwrap()
+}
+
+/// Days 0 and 1: the three groups; day 2: the three groups and a newcomer.
+fn days() -> Vec<Vec<PacketRecord>> {
+    (0..3)
+        .map(|d| {
+            let mut groups = three_groups();
+            if d == 2 {
+                groups.push(newcomer());
+            }
+            day_records(DAY0 + d, &groups, 8, 200, 7)
+        })
+        .collect()
+}
+
+fn run_all(p: &mut Pipeline) -> Vec<DayResult> {
+    days().iter().flat_map(|rs| p.process_records(rs).unwrap()).collect()
+}
+
+#[test]
+fn groups_become_clusters_that_keep_their_lineage() {
+    let mut p = Pipeline::new(config()).unwrap();
+    let results = run_all(&mut p);
+    assert_eq!(results.len(), 3);
+    assert_eq!(results[0].day, "2022-01-08");
+
+    // 90 group members are active; the 200 one-off senders are not.
+    let d0 = &results[0];
+    assert_eq!(d0.stats.n_active, 90);
+    assert_eq!(d0.stats.n_clusters, 3, "{:?}", d0.clusters.iter().map(|c| c.size).collect::<Vec<_>>());
+    assert!(d0.clusters.iter().all(|c| c.size == 30 && c.origin == "first"));
+    assert!(d0.stats.silhouette.unwrap() > 0.5);
+
+    // The Mirai-like group is labelled and pure.
+    let mirai = d0.clusters.iter().find(|c| c.majority_label == "mirai-like").unwrap();
+    assert_eq!(mirai.purity, 1.0);
+    assert!(mirai.profile.top_services.iter().any(|s| s.key == "23/tcp"));
+    assert_eq!(mirai.profile.mirai_share, 1.0);
+
+    // Day 1: every cluster survives under the same lineage.
+    let d1 = &results[1];
+    assert_eq!(d1.transitions.len(), 3);
+    assert!(d1.transitions.iter().all(|t| t.kind == "survived"), "{:?}", d1.transitions);
+    let mut l0: Vec<u64> = d0.clusters.iter().map(|c| c.lineage).collect();
+    let mut l1: Vec<u64> = d1.clusters.iter().map(|c| c.lineage).collect();
+    l0.sort_unstable();
+    l1.sort_unstable();
+    assert_eq!(l0, l1);
+    assert!(d1.emerged.is_empty() && d1.novel.is_empty());
+
+    // Day 2: the newcomer emerges as a novel cluster of absent senders.
+    let d2 = &results[2];
+    assert_eq!(d2.stats.n_clusters, 4);
+    assert_eq!(d2.novel.len(), 1);
+    let novel = d2.cluster(d2.novel[0]).unwrap();
+    assert_eq!(novel.size, 30);
+    assert_eq!(novel.provenance.as_deref(), Some("absent"));
+    assert!(novel.members.iter().all(|m| m.starts_with("10.4.")));
+
+    // Every active sender has a CSV row; group members have a lineage.
+    assert_eq!(d2.senders.len(), 120);
+    assert!(d2.senders.iter().all(|s| s.lineage.is_some()));
+}
+
+#[test]
+fn a_resumed_run_equals_an_uninterrupted_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = days();
+
+    let mut straight = Pipeline::new(config()).unwrap();
+    let expected = run_all(&mut straight);
+
+    // Day 0 and 1, save, drop; reopen and do day 2.
+    {
+        let mut p = Pipeline::create(dir.path(), config(), None).unwrap();
+        for rs in &data[..2] {
+            p.process_records(rs).unwrap();
+            p.save().unwrap();
+        }
+    }
+    let mut p = Pipeline::open(dir.path()).unwrap();
+    assert_eq!(p.days().len(), 2);
+    let mut last = p.process_records(&data[2]).unwrap();
+    p.save().unwrap();
+    let mut got = last.pop().unwrap();
+    let mut want = expected[2].clone();
+    got.stats.timings_ms = Default::default();
+    want.stats.timings_ms = Default::default();
+    assert_eq!(got, want);
+
+    // The stored day results and metadata are there.
+    let state = darkdca::state::StateDir::new(dir.path());
+    assert_eq!(state.read_meta().unwrap().days.len(), 3);
+    assert_eq!(state.read_day(&want.day).unwrap().clusters.len(), want.clusters.len());
+}
+
+#[test]
+fn a_processed_day_is_refused_and_not_counted_twice() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = days();
+    let mut p = Pipeline::create(dir.path(), config(), None).unwrap();
+    p.process_records(&data[0]).unwrap();
+    p.process_records(&data[1]).unwrap();
+    p.save().unwrap();
+    let err = p.process_records(&data[1]).unwrap_err();
+    assert!(matches!(err, Error::DayAlreadyProcessed { .. }), "{err}");
+    let err = p.process_records(&data[0]).unwrap_err();
+    assert!(matches!(err, Error::DayAlreadyProcessed { .. }), "{err}");
+    assert_eq!(p.days().len(), 2);
+
+    // After reopening, too.
+    let mut p = Pipeline::open(dir.path()).unwrap();
+    assert!(matches!(p.process_records(&data[1]), Err(Error::DayAlreadyProcessed { .. })));
+}
+
+#[test]
+fn another_configuration_is_refused_on_resume() {
+    let dir = tempfile::tempdir().unwrap();
+    Pipeline::create(dir.path(), config(), None).unwrap();
+    let other = Config::default().check().unwrap();
+    let err = Pipeline::open_or_create(dir.path(), other, None).unwrap_err();
+    assert!(matches!(err, Error::ConfigMismatch { .. }), "{err}");
+    assert!(Pipeline::open_or_create(dir.path(), config(), None).is_ok());
+}
+
+#[test]
+fn a_day_without_active_senders_makes_every_cluster_inactive() {
+    let mut p = Pipeline::new(config()).unwrap();
+    let data = days();
+    p.process_records(&data[0]).unwrap();
+    // Only noise on the next day.
+    let noise = day_records(DAY0 + 1, &[], 1, 50, 3);
+    let r = p.process_records(&noise).unwrap().pop().unwrap();
+    assert_eq!(r.stats.n_active, 0);
+    assert_eq!(r.stats.n_clusters, 0);
+    assert_eq!(r.transitions.len(), 3);
+    assert!(r.transitions.iter().all(|t| t.kind == "inactive"));
+}

@@ -1,0 +1,1 @@
+//! Scores a darkdca run against a simulator's planted truth.
