@@ -9,7 +9,8 @@ scikit-learn:
     /work/venv-hdbscan/bin/python docs/scripts/hdbscan_bench.py /tmp/hdbscan_8000.f32 [--labels OUT]
 
 Each implementation runs in its own child process so that its peak memory
-(ru_maxrss) and a crash are measured separately:
+(ru_maxrss) and a crash are measured separately (for a crash, the time until
+the child exited and the largest child's peak so far):
 
 - hdbscan-generic: `hdbscan.HDBSCAN(metric="cosine", algorithm="generic")` on
   float64 input (the reference refuses cosine on its tree algorithms);
@@ -20,8 +21,10 @@ All use min_cluster_size 10.
 """
 import argparse
 import json
+import resource
 import subprocess
 import sys
+import time
 
 CHILD = r"""
 import json, resource, sys, time
@@ -61,11 +64,16 @@ def main():
         kinds = args.only.split(",")
     for kind in kinds:
         out = args.labels if kind == "hdbscan-precomputed" else "-"
+        start = time.perf_counter()
         proc = subprocess.run([sys.executable, "-c", CHILD, args.vectors, kind, out],
                               capture_output=True, text=True)
+        wall = time.perf_counter() - start
         if proc.returncode != 0:
             tail = (proc.stderr.strip().splitlines() or ["(no output)"])[-1]
-            print(json.dumps({"kind": kind, "failed": proc.returncode, "error": tail}))
+            # ru_maxrss of children is the largest child so far, crashed ones included.
+            children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024.0
+            print(json.dumps({"kind": kind, "failed": proc.returncode, "error": tail,
+                              "seconds_until_exit": wall, "children_peak_mib": children}))
         else:
             print(proc.stdout.strip())
         sys.stdout.flush()

@@ -7,8 +7,9 @@ sklearn.metrics.silhouette_score(x, labels, metric="cosine") and reports the
 peak resident memory of this process.
 
 Usage (one size per process, so the peak memory belongs to that size):
-    /work/venv-metrics/bin/python docs/scripts/metrics_bench.py 8000 60
-    /work/venv-metrics/bin/python docs/scripts/metrics_bench.py 50000 600
+    /work/venv-metrics/bin/python docs/scripts/metrics_bench.py N K [REPEATS] [METRIC]
+    /work/venv-metrics/bin/python docs/scripts/metrics_bench.py 8000 60 3
+    /work/venv-metrics/bin/python docs/scripts/metrics_bench.py 50000 600 1
 """
 
 import resource
@@ -45,14 +46,15 @@ def main():
     n = int(sys.argv[1]) if len(sys.argv) > 1 else 8000
     k = int(sys.argv[2]) if len(sys.argv) > 2 else 60
     repeats = int(sys.argv[3]) if len(sys.argv) > 3 else 1
+    metric = sys.argv[4] if len(sys.argv) > 4 else "cosine"
     x, labels = blobs(n, 200, k, 1.0)
     times = []
     for _ in range(repeats):
         start = time.perf_counter()
-        score = silhouette_score(x, labels, metric="cosine")
+        score = silhouette_score(x, labels, metric=metric)
         times.append(time.perf_counter() - start)
     peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"n={n} k={k} d=200 sklearn_cosine seconds_min={min(times):.3f} "
+    print(f"n={n} k={k} d=200 sklearn_{metric} seconds_min={min(times):.3f} "
           f"seconds_all={','.join(f'{t:.3f}' for t in times)} "
           f"score={score:.9f} peak_rss_mib={peak_mib:.0f}")
 

@@ -76,7 +76,7 @@ fn scenario(args: &[String]) -> Result<()> {
     let mut preset = "small".to_owned();
     let mut file: Option<PathBuf> = None;
     let mut seed: Option<u64> = None;
-    let mut out = root.join("fixtures/scenario");
+    let mut out: Option<PathBuf> = None;
     let mut it = args.iter();
     while let Some(flag) = it.next() {
         let mut value = || it.next().with_context(|| format!("{flag} needs a value"));
@@ -84,7 +84,7 @@ fn scenario(args: &[String]) -> Result<()> {
             "--preset" => preset = value()?.clone(),
             "--scenario" => file = Some(PathBuf::from(value()?)),
             "--seed" => seed = Some(value()?.parse().context("--seed takes an integer")?),
-            "--out" => out = PathBuf::from(value()?),
+            "--out" => out = Some(PathBuf::from(value()?)),
             _ => bail!(
                 "unknown option {flag}; usage: cargo xtask scenario [--preset small|standard|large] \
                  [--scenario FILE.json|FILE.toml] [--seed N] [--out DIR]"
@@ -98,6 +98,13 @@ fn scenario(args: &[String]) -> Result<()> {
     if let Some(seed) = seed {
         scenario.seed = seed;
     }
+    // Only the committed scenario may go to the committed directory by default.
+    let committed = darkdca_sim::Scenario::preset("small")?;
+    let out = match out {
+        Some(out) => out,
+        None if scenario == committed => root.join("fixtures/scenario"),
+        None => bail!("--out DIR is required for any scenario other than the committed one"),
+    };
     let started = std::time::Instant::now();
     let generated = darkdca_sim::generate(&scenario, &out)?;
     let packets: u64 = generated.days.iter().map(|d| d.n_packets).sum();

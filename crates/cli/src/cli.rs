@@ -51,10 +51,14 @@ that differ from it is refused. A day already in the state is refused
     #[command(after_help = "Example:\n  darkdca report --state out/state --out out")]
     Report(ReportArgs),
     /// Show one lineage's history and latest profile.
-    #[command(after_help = "Examples:\n  darkdca show 12 --state out/state\n  darkdca show 12 --state out/state --json")]
+    #[command(
+        after_help = "Examples:\n  darkdca show 12 --state out/state\n  darkdca show 12 --state out/state --json"
+    )]
     Show(ShowArgs),
     /// Print a configuration as TOML (a preset, or the one of a state).
-    #[command(after_help = "Examples:\n  darkdca config --preset novtrack\n  darkdca config --state out/state")]
+    #[command(
+        after_help = "Examples:\n  darkdca config --preset novtrack\n  darkdca config --state out/state"
+    )]
     Config(ConfigArgs),
 }
 

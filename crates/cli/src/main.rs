@@ -2,7 +2,11 @@
 //! captures day by day, follows them across days and flags new groups.
 //!
 //! See `darkdca --help` and `docs/OUTPUT.md`.
-#![allow(clippy::print_stdout, clippy::print_stderr, reason = "a command-line tool writes to the terminal")]
+#![allow(
+    clippy::print_stdout,
+    clippy::print_stderr,
+    reason = "a command-line tool writes to the terminal"
+)]
 
 mod cli;
 mod inputs;

@@ -39,7 +39,9 @@ pub fn report(args: &ReportArgs, quiet: bool) -> Result<()> {
 pub fn load_days(state: &StateDir, meta: &RunMeta) -> Result<Vec<DayResult>> {
     meta.days
         .iter()
-        .map(|d| state.read_day(&d.day).with_context(|| format!("cannot read the result of {}", d.day)))
+        .map(|d| {
+            state.read_day(&d.day).with_context(|| format!("cannot read the result of {}", d.day))
+        })
         .collect()
 }
 
@@ -50,7 +52,10 @@ pub fn build_input(meta: &RunMeta, days: &[DayResult], name: String) -> rep::Rep
         rep::Param::new("min_packets (more than)", c.trace.min_packets),
         rep::Param::new("vector_size", c.embedding.vector_size),
         rep::Param::new("window", c.embedding.window),
-        rep::Param::new("epochs (bootstrap)", format!("{} ({})", c.embedding.epochs, c.embedding.bootstrap_epochs)),
+        rep::Param::new(
+            "epochs (bootstrap)",
+            format!("{} ({})", c.embedding.epochs, c.embedding.bootstrap_epochs),
+        ),
         rep::Param::new("min_cluster_size", c.clustering.min_cluster_size),
         rep::Param::new("match_threshold", c.tracking.match_threshold),
         rep::Param::new("split_threshold", c.tracking.split_threshold),
@@ -71,14 +76,21 @@ pub fn build_input(meta: &RunMeta, days: &[DayResult], name: String) -> rep::Rep
     for (d, day) in days.iter().enumerate() {
         input.days.push(day_summary(day));
         for cl in &day.clusters {
-            let l = lineages.entry(cl.lineage).or_insert_with(|| rep::Lineage { id: cl.lineage, ..Default::default() });
+            let l = lineages
+                .entry(cl.lineage)
+                .or_insert_with(|| rep::Lineage { id: cl.lineage, ..Default::default() });
             l.presence.push(rep::Presence { day_idx: d, size: cl.size as u64 });
             l.majority_label = Some(cl.majority_label.clone());
             if cl.novel && l.novel_on.is_none() {
                 l.novel_on = Some(d);
             }
             if let Some(from) = cl.reidentified_from.filter(|&f| f != cl.lineage) {
-                input.links.push(rep::LineageLink { kind: rep::LinkKind::Reidentified, from, to: cl.lineage, day_idx: d });
+                input.links.push(rep::LineageLink {
+                    kind: rep::LinkKind::Reidentified,
+                    from,
+                    to: cl.lineage,
+                    day_idx: d,
+                });
             }
             if cl.novel {
                 input.novel_clusters.push(novel_cluster(days, d, cl));
@@ -121,18 +133,24 @@ fn day_summary(day: &DayResult) -> rep::DaySummary {
         transitions,
         n_emerged: day.emerged.len() as u64,
         n_novel: day.novel.len() as u64,
-        silhouettes: day.clusters.iter().map(|c| c.silhouette.is_finite().then_some(c.silhouette)).collect(),
+        silhouettes: day
+            .clusters
+            .iter()
+            .map(|c| c.silhouette.is_finite().then_some(c.silhouette))
+            .collect(),
         cluster_sizes: day.clusters.iter().map(|c| c.size as u64).collect(),
     }
 }
 
-fn novel_cluster(days: &[DayResult], d: usize, cl: &darkdca::result::ClusterResult) -> rep::NovelCluster {
+fn novel_cluster(
+    days: &[DayResult],
+    d: usize,
+    cl: &darkdca::result::ClusterResult,
+) -> rep::NovelCluster {
     let p = &cl.profile;
-    let counts = |v: &[darkdca::profile::Count]| v.iter().map(|c| rep::Count::new(c.key.clone(), c.count)).collect();
-    let mut hourly = [0u64; 24];
-    for (h, &n) in hourly.iter_mut().zip(&p.activity) {
-        *h = n;
-    }
+    let counts = |v: &[darkdca::profile::Count]| {
+        v.iter().map(|c| rep::Count::new(c.key.clone(), c.count)).collect()
+    };
     rep::NovelCluster {
         lineage_id: cl.lineage,
         day_idx: d,
@@ -143,9 +161,10 @@ fn novel_cluster(days: &[DayResult], d: usize, cl: &darkdca::result::ClusterResu
             n_packets: p.packets,
             mirai_share: p.mirai_share.clamp(0.0, 1.0),
             top_services: counts(&p.top_services),
+            top_protocols: counts(&p.top_protocols),
             top_prefixes24: counts(&p.top_slash24),
             top_prefixes16: counts(&p.top_slash16),
-            hourly_packets: hourly,
+            activity: p.activity.clone(),
         },
         raster: raster(days, d, &cl.members),
     }

@@ -32,18 +32,23 @@ pub fn run(args: &RunArgs, quiet: bool) -> Result<()> {
 
     let csv = match args.csv_layout {
         CsvLayoutArg::Auto => CsvChoice::Auto,
-        CsvLayoutArg::Darkvec => CsvChoice::Layout(CsvLayout::darkvec()),
-        CsvLayoutArg::Marx => CsvChoice::Layout(CsvLayout::marx()),
+        CsvLayoutArg::Darkvec => CsvChoice::Layout(Box::new(CsvLayout::darkvec())),
+        CsvLayoutArg::Marx => CsvChoice::Layout(Box::new(CsvLayout::marx())),
     };
-    let formats = Formats { json: args.format.contains(&FormatArg::Json), csv: args.format.contains(&FormatArg::Csv) };
+    let formats = Formats {
+        json: args.format.contains(&FormatArg::Json),
+        csv: args.format.contains(&FormatArg::Csv),
+    };
     let bar = progress_bar(files.len() as u64, quiet);
-    let mut runner = Runner { pipeline, args, formats, bar: bar.clone(), quiet, n_done: 0, n_skipped: 0 };
+    let mut runner =
+        Runner { pipeline, args, formats, bar: bar.clone(), quiet, n_done: 0, n_skipped: 0 };
 
     let max_disorder = i64::from(args.max_disorder) * 1_000_000_000;
     let mut stream = DayStream::new(runner.pipeline.config(), max_disorder)?;
     for path in &files {
         bar.set_message(format!("reading {}", path.display()));
-        let mut source = RecordSource::open(path, &csv).with_context(|| format!("cannot read {}", path.display()))?;
+        let mut source = RecordSource::open(path, &csv)
+            .with_context(|| format!("cannot read {}", path.display()))?;
         for rec in source.by_ref() {
             match rec {
                 Ok(r) => stream.push(&r),
@@ -71,7 +76,9 @@ pub fn run(args: &RunArgs, quiet: bool) -> Result<()> {
     }
     bar.finish_and_clear();
     if late > 0 {
-        warn!("{late} records arrived after their day was closed and were left out (see --max-disorder)");
+        warn!(
+            "{late} records arrived after their day was closed and were left out (see --max-disorder)"
+        );
     }
     if !quiet {
         println!(
@@ -135,15 +142,20 @@ impl Runner<'_> {
         let id = b.batch_id(self.pipeline.config().trace.batch_seconds);
         match self.pipeline.check_next(id) {
             Ok(()) => {}
-            Err(e @ (Error::DayAlreadyProcessed { .. } | Error::DayOutOfOrder { .. })) if self.args.skip_processed => {
+            Err(e @ (Error::DayAlreadyProcessed { .. } | Error::DayOutOfOrder { .. }))
+                if self.args.skip_processed =>
+            {
                 warn!("skipped: {e}");
                 self.n_skipped += 1;
                 return Ok(());
             }
-            Err(e) => return Err(anyhow::Error::new(e).context("use --skip-processed to skip such days")),
+            Err(e) => {
+                return Err(anyhow::Error::new(e).context("use --skip-processed to skip such days"));
+            }
         }
         let mut observer = BarObserver { bar: &self.bar };
-        let result = self.pipeline.process_batch_observed(&b.batch, Some(&b.activity), &mut observer)?;
+        let result =
+            self.pipeline.process_batch_observed(&b.batch, Some(&b.activity), &mut observer)?;
         self.pipeline.save()?;
         output::write_day(&self.args.out, &result, self.formats)?;
         let t = &result.stats.timings_ms;

@@ -21,9 +21,16 @@ pub fn show(args: &ShowArgs) -> Result<()> {
     if args.json {
         let history: Vec<serde_json::Value> = days
             .iter()
-            .filter_map(|d| d.cluster(id).map(|c| serde_json::json!({ "day": d.day, "cluster": c })))
+            .filter_map(|d| {
+                d.cluster(id).map(|c| serde_json::json!({ "day": d.day, "cluster": c }))
+            })
             .collect();
-        println!("{}", serde_json::to_string_pretty(&serde_json::json!({ "lineage": id, "history": history }))?);
+        println!(
+            "{}",
+            serde_json::to_string_pretty(
+                &serde_json::json!({ "lineage": id, "history": history })
+            )?
+        );
     } else {
         print!("{}", text(&days, id));
     }
@@ -35,7 +42,11 @@ pub fn show(args: &ShowArgs) -> Result<()> {
 fn text(days: &[DayResult], id: u64) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "lineage {id}");
-    let _ = writeln!(out, "{:<12} {:>6} {:>6} {:>7}  {:<9} {:<22} next day", "day", "size", "sil", "purity", "origin", "label");
+    let _ = writeln!(
+        out,
+        "{:<12} {:>6} {:>6} {:>7}  {:<9} {:<22} next day",
+        "day", "size", "sil", "purity", "origin", "label"
+    );
     let mut last = None;
     for (i, d) in days.iter().enumerate() {
         let Some(c) = d.cluster(id) else { continue };
@@ -44,11 +55,16 @@ fn text(days: &[DayResult], id: u64) -> String {
             || "-".to_owned(),
             |t| {
                 let into: Vec<String> = t.into.iter().map(|l| format!("#{l}")).collect();
-                if into.is_empty() { t.kind.clone() } else { format!("{} -> {}", t.kind, into.join(" ")) }
+                if into.is_empty() {
+                    t.kind.clone()
+                } else {
+                    format!("{} -> {}", t.kind, into.join(" "))
+                }
             },
         );
         let origin = if c.novel { "NOVEL" } else { c.origin.as_str() };
-        let sil = if c.silhouette.is_finite() { format!("{:.2}", c.silhouette) } else { "-".into() };
+        let sil =
+            if c.silhouette.is_finite() { format!("{:.2}", c.silhouette) } else { "-".into() };
         let _ = writeln!(
             out,
             "{:<12} {:>6} {:>6} {:>7.2}  {:<9} {:<22} {}",
@@ -61,7 +77,14 @@ fn text(days: &[DayResult], id: u64) -> String {
         let list = |v: &[darkdca::profile::Count]| {
             v.iter().map(|x| format!("{} ({})", x.key, x.count)).collect::<Vec<_>>().join(", ")
         };
-        let _ = writeln!(out, "\nprofile on {}: {} senders, {} packets, Mirai-like {:.0}%", d.day, c.size, p.packets, p.mirai_share * 100.0);
+        let _ = writeln!(
+            out,
+            "\nprofile on {}: {} senders, {} packets, Mirai-like {:.0}%",
+            d.day,
+            c.size,
+            p.packets,
+            p.mirai_share * 100.0
+        );
         let _ = writeln!(out, "  services:  {}", list(&p.top_services));
         let _ = writeln!(out, "  protocols: {}", list(&p.top_protocols));
         let _ = writeln!(out, "  /24:       {}", list(&p.top_slash24));
@@ -71,7 +94,12 @@ fn text(days: &[DayResult], id: u64) -> String {
         let _ = writeln!(out, "  by hour:   |{bars}| (00 to 23 UTC)");
         let shown: Vec<&str> = c.members.iter().take(10).map(String::as_str).collect();
         let more = c.members.len().saturating_sub(shown.len());
-        let _ = writeln!(out, "  senders:   {}{}", shown.join(" "), if more > 0 { format!(" ... and {more} more") } else { String::new() });
+        let _ = writeln!(
+            out,
+            "  senders:   {}{}",
+            shown.join(" "),
+            if more > 0 { format!(" ... and {more} more") } else { String::new() }
+        );
     }
     out
 }

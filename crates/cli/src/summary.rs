@@ -42,7 +42,11 @@ pub fn day(r: &DayResult) -> String {
         let _ = writeln!(out, "   {}", cluster_line(c));
     }
     if r.clusters.len() > listed.len() {
-        let _ = writeln!(out, "   ... {} more clusters in the day's JSON", r.clusters.len() - listed.len());
+        let _ = writeln!(
+            out,
+            "   ... {} more clusters in the day's JSON",
+            r.clusters.len() - listed.len()
+        );
     }
     out
 }
@@ -51,12 +55,15 @@ pub fn day(r: &DayResult) -> String {
 fn cluster_line(c: &ClusterResult) -> String {
     let mark = if c.novel {
         "NOVEL"
+    } else if c.reidentified_from.is_some() {
+        "back"
     } else if c.origin == "emerged" {
         "new"
     } else {
         ""
     };
-    let services: Vec<&str> = c.profile.top_services.iter().take(3).map(|s| s.key.as_str()).collect();
+    let services: Vec<&str> =
+        c.profile.top_services.iter().take(3).map(|s| s.key.as_str()).collect();
     let sil = if c.silhouette.is_finite() { format!("{:.2}", c.silhouette) } else { "-".into() };
     format!(
         "#{:<5} {:<5} {:>5} senders  sil {:>5}  {:<28} mirai {:>3.0}%  label {} ({:.2})",

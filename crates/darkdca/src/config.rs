@@ -449,7 +449,10 @@ impl Config {
         }
         if !(c.cluster_selection_epsilon.is_finite() && c.cluster_selection_epsilon >= 0.0) {
             let got = c.cluster_selection_epsilon;
-            return invalid("clustering.cluster_selection_epsilon", format!("must be at least 0, got {got}"));
+            return invalid(
+                "clustering.cluster_selection_epsilon",
+                format!("must be at least 0, got {got}"),
+            );
         }
 
         let k = &self.tracking;
@@ -640,7 +643,11 @@ mod tests {
     #[test]
     fn overlay_keeps_the_base_preset() {
         let base = Config::preset(Preset::Novtrack);
-        let c = base.overlay_str("{\"embedding\": {\"vector_size\": 64}}", Format::Json, Path::new("x"));
+        let c = base.overlay_str(
+            "{\"embedding\": {\"vector_size\": 64}}",
+            Format::Json,
+            Path::new("x"),
+        );
         let c = c.unwrap();
         assert_eq!(c.embedding.vector_size, 64);
         assert_eq!(c.trace.min_packets, 9, "at least 10 packets a day");
@@ -672,43 +679,97 @@ mod tests {
     fn each_rule_names_its_field() {
         let d = Config::default;
         let cases: Vec<(Config, &str)> = vec![
-            (Config { trace: TraceConfig { batch_seconds: 0, ..d().trace }, ..d() }, "trace.batch_seconds"),
-            (Config { trace: TraceConfig { top_services: 0, ..d().trace }, ..d() }, "trace.top_services"),
-            (Config { embedding: EmbeddingConfig { vector_size: 0, ..d().embedding }, ..d() }, "embedding.vector_size"),
-            (Config { embedding: EmbeddingConfig { threads: 0, ..d().embedding }, ..d() }, "embedding.threads"),
             (
-                Config { embedding: EmbeddingConfig { max_sentence_len: Some(1), ..d().embedding }, ..d() },
+                Config { trace: TraceConfig { batch_seconds: 0, ..d().trace }, ..d() },
+                "trace.batch_seconds",
+            ),
+            (
+                Config { trace: TraceConfig { top_services: 0, ..d().trace }, ..d() },
+                "trace.top_services",
+            ),
+            (
+                Config { embedding: EmbeddingConfig { vector_size: 0, ..d().embedding }, ..d() },
+                "embedding.vector_size",
+            ),
+            (
+                Config { embedding: EmbeddingConfig { threads: 0, ..d().embedding }, ..d() },
+                "embedding.threads",
+            ),
+            (
+                Config {
+                    embedding: EmbeddingConfig { max_sentence_len: Some(1), ..d().embedding },
+                    ..d()
+                },
                 "embedding.max_sentence_len",
             ),
             (
-                Config { embedding: EmbeddingConfig { retire_after: Some(0), ..d().embedding }, ..d() },
+                Config {
+                    embedding: EmbeddingConfig { retire_after: Some(0), ..d().embedding },
+                    ..d()
+                },
                 "embedding.retire_after",
             ),
-            (Config { embedding: EmbeddingConfig { sample: -1.0, ..d().embedding }, ..d() }, "embedding.sample"),
             (
-                Config { embedding: EmbeddingConfig { count_policy: CountPolicy::Decay(2.0), ..d().embedding }, ..d() },
+                Config { embedding: EmbeddingConfig { sample: -1.0, ..d().embedding }, ..d() },
+                "embedding.sample",
+            ),
+            (
+                Config {
+                    embedding: EmbeddingConfig {
+                        count_policy: CountPolicy::Decay(2.0),
+                        ..d().embedding
+                    },
+                    ..d()
+                },
                 "embedding.count_policy",
             ),
-            (Config { embedding: EmbeddingConfig { window: 0, ..d().embedding }, ..d() }, "embedding.window"),
-            (Config { embedding: EmbeddingConfig { negative: 0, ..d().embedding }, ..d() }, "embedding.negative"),
-            (Config { embedding: EmbeddingConfig { epochs: 0, ..d().embedding }, ..d() }, "embedding.epochs"),
             (
-                Config { embedding: EmbeddingConfig { bootstrap_epochs: 0, ..d().embedding }, ..d() },
+                Config { embedding: EmbeddingConfig { window: 0, ..d().embedding }, ..d() },
+                "embedding.window",
+            ),
+            (
+                Config { embedding: EmbeddingConfig { negative: 0, ..d().embedding }, ..d() },
+                "embedding.negative",
+            ),
+            (
+                Config { embedding: EmbeddingConfig { epochs: 0, ..d().embedding }, ..d() },
+                "embedding.epochs",
+            ),
+            (
+                Config {
+                    embedding: EmbeddingConfig { bootstrap_epochs: 0, ..d().embedding },
+                    ..d()
+                },
                 "embedding.bootstrap_epochs",
             ),
-            (Config { embedding: EmbeddingConfig { alpha: -1.0, ..d().embedding }, ..d() }, "embedding.alpha"),
-            (Config { embedding: EmbeddingConfig { min_alpha: 1.0, ..d().embedding }, ..d() }, "embedding.min_alpha"),
             (
-                Config { clustering: ClusteringConfig { min_cluster_size: 1, ..d().clustering }, ..d() },
+                Config { embedding: EmbeddingConfig { alpha: -1.0, ..d().embedding }, ..d() },
+                "embedding.alpha",
+            ),
+            (
+                Config { embedding: EmbeddingConfig { min_alpha: 1.0, ..d().embedding }, ..d() },
+                "embedding.min_alpha",
+            ),
+            (
+                Config {
+                    clustering: ClusteringConfig { min_cluster_size: 1, ..d().clustering },
+                    ..d()
+                },
                 "clustering.min_cluster_size",
             ),
             (
-                Config { clustering: ClusteringConfig { min_samples: Some(0), ..d().clustering }, ..d() },
+                Config {
+                    clustering: ClusteringConfig { min_samples: Some(0), ..d().clustering },
+                    ..d()
+                },
                 "clustering.min_samples",
             ),
             (
                 Config {
-                    clustering: ClusteringConfig { cluster_selection_epsilon: -1.0, ..d().clustering },
+                    clustering: ClusteringConfig {
+                        cluster_selection_epsilon: -1.0,
+                        ..d().clustering
+                    },
                     ..d()
                 },
                 "clustering.cluster_selection_epsilon",
@@ -730,7 +791,10 @@ mod tests {
                 "tracking.split_threshold",
             ),
             (
-                Config { tracking: TrackingConfig { look_back_threshold: f64::NAN, ..d().tracking }, ..d() },
+                Config {
+                    tracking: TrackingConfig { look_back_threshold: f64::NAN, ..d().tracking },
+                    ..d()
+                },
                 "tracking.look_back_threshold",
             ),
             (
@@ -738,21 +802,39 @@ mod tests {
                 "tracking.look_back_min_lag",
             ),
             (
-                Config { tracking: TrackingConfig { look_back_max_lag: Some(0), ..d().tracking }, ..d() },
+                Config {
+                    tracking: TrackingConfig { look_back_max_lag: Some(0), ..d().tracking },
+                    ..d()
+                },
                 "tracking.look_back_max_lag",
             ),
             (
-                Config { tracking: TrackingConfig { size_change_threshold: -1.0, ..d().tracking }, ..d() },
+                Config {
+                    tracking: TrackingConfig { size_change_threshold: -1.0, ..d().tracking },
+                    ..d()
+                },
                 "tracking.size_change_threshold",
             ),
             (
-                Config { tracking: TrackingConfig { novelty_min_silhouette: Some(2.0), ..d().tracking }, ..d() },
+                Config {
+                    tracking: TrackingConfig { novelty_min_silhouette: Some(2.0), ..d().tracking },
+                    ..d()
+                },
                 "tracking.novelty_min_silhouette",
             ),
-            (Config { labels: LabelConfig { mirai_min_share: 0.0, ..d().labels }, ..d() }, "labels.mirai_min_share"),
-            (Config { labels: LabelConfig { mirai_label: " ".into(), ..d().labels }, ..d() }, "labels.mirai_label"),
             (
-                Config { labels: LabelConfig { unknown_label: "mirai-like".into(), ..d().labels }, ..d() },
+                Config { labels: LabelConfig { mirai_min_share: 0.0, ..d().labels }, ..d() },
+                "labels.mirai_min_share",
+            ),
+            (
+                Config { labels: LabelConfig { mirai_label: " ".into(), ..d().labels }, ..d() },
+                "labels.mirai_label",
+            ),
+            (
+                Config {
+                    labels: LabelConfig { unknown_label: "mirai-like".into(), ..d().labels },
+                    ..d()
+                },
                 "labels.unknown_label",
             ),
             (Config { profile: ProfileConfig { top_n: 0 }, ..d() }, "profile.top_n"),

@@ -22,7 +22,7 @@ pub fn batch_start(batch_id: u64, batch_seconds: u32) -> i64 {
 pub fn batch_label(batch_id: u64, batch_seconds: u32) -> String {
     let start = batch_start(batch_id, batch_seconds);
     let (y, m, d) = civil_from_days(start.div_euclid(86_400));
-    if batch_seconds % 86_400 == 0 {
+    if batch_seconds.is_multiple_of(86_400) {
         format!("{y:04}-{m:02}-{d:02}")
     } else {
         let s = start.rem_euclid(86_400);

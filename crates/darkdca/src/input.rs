@@ -12,7 +12,10 @@ use crate::config::Config;
 use crate::day::batch_id_of;
 use crate::error::{Error, Result};
 use crate::profile::ActivityTable;
-use crate::trace::{self, Batch, BatchParams, BatchReport, Batcher, CaptureReader, CsvLayout, CsvReader, PacketRecord};
+use crate::trace::{
+    self, Batch, BatchParams, BatchReport, Batcher, CaptureReader, CsvLayout, CsvReader,
+    PacketRecord,
+};
 
 /// How a flow CSV is laid out.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -22,7 +25,7 @@ pub enum CsvChoice {
     #[default]
     Auto,
     /// A given layout.
-    Layout(CsvLayout),
+    Layout(Box<CsvLayout>),
 }
 
 impl CsvChoice {
@@ -31,8 +34,8 @@ impl CsvChoice {
     pub fn from_name(name: &str) -> Option<Self> {
         match name.to_ascii_lowercase().as_str() {
             "auto" => Some(Self::Auto),
-            "darkvec" => Some(Self::Layout(CsvLayout::darkvec())),
-            "marx" => Some(Self::Layout(CsvLayout::marx())),
+            "darkvec" => Some(Self::Layout(Box::new(CsvLayout::darkvec()))),
+            "marx" => Some(Self::Layout(Box::new(CsvLayout::marx()))),
             _ => None,
         }
     }
@@ -89,7 +92,7 @@ impl RecordSource {
             return Ok(Self { inner: Inner::Capture(Box::new(r)) });
         }
         let layouts = match csv {
-            CsvChoice::Layout(l) => vec![l.clone()],
+            CsvChoice::Layout(l) => vec![(**l).clone()],
             CsvChoice::Auto => vec![CsvLayout::marx(), CsvLayout::darkvec()],
         };
         let mut last = None;
@@ -101,7 +104,12 @@ impl RecordSource {
             }
         }
         // The loop ran at least once, so `last` holds the layout error.
-        Err(trace(last.unwrap_or(trace::Error::Params { name: "csv layout", reason: "none given".into() })))
+        Err(trace(
+            last.unwrap_or(trace::Error::Params {
+                name: "csv layout",
+                reason: "none given".into(),
+            }),
+        ))
     }
 
     /// What the reader counted so far (frames or rows, malformed ones).
@@ -152,8 +160,10 @@ impl DayStream {
     /// [`Error::Trace`] when the batcher rejects the parameters.
     pub fn new(config: &Config, max_disorder_ns: i64) -> Result<Self> {
         let window_ns = i64::from(config.trace.batch_seconds) * 1_000_000_000;
-        let params =
-            BatchParams::default().window_ns(window_ns).max_disorder_ns(max_disorder_ns).n_top_ports(8);
+        let params = BatchParams::default()
+            .window_ns(window_ns)
+            .max_disorder_ns(max_disorder_ns)
+            .n_top_ports(8);
         let batcher = Batcher::new(params).map_err(|source| Error::Trace { source })?;
         Ok(Self { batcher, window_ns, tables: BTreeMap::new() })
     }

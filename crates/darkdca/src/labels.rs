@@ -71,7 +71,8 @@ impl GroundTruth {
             l.starts_with("create ") || l.starts_with("add ")
         });
         for (i, line) in text.lines().enumerate() {
-            let bad = |reason: String| Error::BadLabels { path: path.to_owned(), line: i + 1, reason };
+            let bad =
+                |reason: String| Error::BadLabels { path: path.to_owned(), line: i + 1, reason };
             let line = line.trim();
             if line.is_empty() || line.starts_with('#') {
                 continue;
@@ -230,7 +231,8 @@ mod tests {
     #[test]
     fn bad_line_is_named() {
         let mut gt = GroundTruth::new();
-        let err = gt.add_text("ip,class\n1.2.3.4,a\nnot-an-ip,b\n", Path::new("f.csv")).unwrap_err();
+        let err =
+            gt.add_text("ip,class\n1.2.3.4,a\nnot-an-ip,b\n", Path::new("f.csv")).unwrap_err();
         match err {
             Error::BadLabels { line, .. } => assert_eq!(line, 3),
             other => panic!("{other:?}"),

@@ -50,7 +50,8 @@ pub fn write_day(out: &Path, result: &DayResult, formats: Formats) -> Result<Vec
     let mut written = Vec::new();
     if formats.json {
         let path = json_path(out, &result.day);
-        let bytes = serde_json::to_vec_pretty(result).map_err(|e| Error::Json { path: path.clone(), source: e })?;
+        let bytes = serde_json::to_vec_pretty(result)
+            .map_err(|e| Error::Json { path: path.clone(), source: e })?;
         write_atomic(&path, &bytes)?;
         written.push(path);
     }
@@ -66,7 +67,8 @@ pub fn write_day(out: &Path, result: &DayResult, formats: Formats) -> Result<Vec
 fn senders_csv(result: &DayResult, path: &Path) -> Result<Vec<u8>> {
     let csv_err = |e: csv::Error| Error::Csv { path: path.to_owned(), source: e };
     let mut w = csv::Writer::from_writer(Vec::new());
-    w.write_record(["address", "day", "cluster", "lineage", "packets", "label"]).map_err(csv_err)?;
+    w.write_record(["address", "day", "cluster", "lineage", "packets", "label"])
+        .map_err(csv_err)?;
     for s in &result.senders {
         w.write_record([
             s.address.as_str(),

@@ -7,14 +7,18 @@ use std::time::Instant;
 
 use ndarray::{Array2, ArrayView2};
 
-use crate::config::{CheckedConfig, ClusterSelection, ClusteringConfig, CountPolicy, EmbeddingConfig, Preset, TrackingConfig};
+use crate::config::{
+    CheckedConfig, ClusterSelection, ClusteringConfig, CountPolicy, EmbeddingConfig, Preset,
+    TrackingConfig,
+};
 use crate::day::{batch_id_of, batch_label, batch_start};
 use crate::error::{Error, Result};
 use crate::input::{DayBatch, DayStream};
 use crate::labels::GroundTruth;
 use crate::profile::{self, ActivityTable};
 use crate::result::{
-    ClusterResult, SCHEMA_VERSION, DayResult, DayStats, SenderRecord, StageTimings, TransitionRecord,
+    ClusterResult, DayResult, DayStats, SCHEMA_VERSION, SenderRecord, StageTimings,
+    TransitionRecord,
 };
 use crate::state::{DayEntry, RunMeta, STATE_FORMAT_VERSION, StateDir};
 use crate::trace::{Addr, Batch, CorpusParams, PacketRecord, Vocabulary};
@@ -176,11 +180,13 @@ impl Pipeline {
         if meta.generation > 0 {
             p.model = Some(load_model(&state, meta.generation)?);
             let bytes = state.read_blob("tracker", meta.generation)?;
-            let (tracker, _) = bincode::serde::decode_from_slice(&bytes, bincode::config::standard())
-                .map_err(|e| Error::CorruptState {
-                    path: dir.join(format!("tracker-{}.bin", meta.generation)),
-                    reason: e.to_string(),
-                })?;
+            let (tracker, _) =
+                bincode::serde::decode_from_slice(&bytes, bincode::config::standard()).map_err(
+                    |e| Error::CorruptState {
+                        path: dir.join(format!("tracker-{}.bin", meta.generation)),
+                        reason: e.to_string(),
+                    },
+                )?;
             p.tracker = tracker;
         }
         p.state = Some(state);
@@ -194,7 +200,11 @@ impl Pipeline {
     ///
     /// [`Error::ConfigMismatch`] when the stored configuration differs, and
     /// those of [`Pipeline::open`] and [`Pipeline::create`].
-    pub fn open_or_create(dir: &Path, config: CheckedConfig, preset: Option<Preset>) -> Result<Self> {
+    pub fn open_or_create(
+        dir: &Path,
+        config: CheckedConfig,
+        preset: Option<Preset>,
+    ) -> Result<Self> {
         if !StateDir::new(dir).exists() {
             return Self::create(dir, config, preset);
         }
@@ -336,7 +346,8 @@ impl Pipeline {
             .min_packets(min_packets)
             .vocabulary(Vocabulary::TopServices { n: self.config.trace.top_services });
         let corpus = batch.corpus(&corpus_params).map_err(|e| Error::stage("corpus", &day, &e))?;
-        let sentences: Vec<&[Addr]> = corpus.sentences.iter().map(|s| s.senders.as_slice()).collect();
+        let sentences: Vec<&[Addr]> =
+            corpus.sentences.iter().map(|s| s.senders.as_slice()).collect();
         timings.corpus = ms(clock);
 
         observer.stage_started(&day, Stage::Embed);
@@ -362,7 +373,8 @@ impl Pipeline {
             senders.iter().copied().zip(labels.iter().map(|&l| u32::try_from(l).ok())),
         )
         .map_err(|e| Error::stage("track", &day, &e))?;
-        let analysis = self.tracker.push(batch_id, partition).map_err(|e| Error::stage("track", &day, &e))?;
+        let analysis =
+            self.tracker.push(batch_id, partition).map_err(|e| Error::stage("track", &day, &e))?;
         timings.track = ms(clock);
 
         observer.stage_started(&day, Stage::Profile);
@@ -400,7 +412,12 @@ impl Pipeline {
 
     /// Trains or updates the model on the corpus and returns the embedded
     /// active senders (sorted) with their unit-length embeddings.
-    fn embed(&mut self, day: &str, sentences: &[&[Addr]], active: &[Addr]) -> Result<(Vec<Addr>, Array2<f32>)> {
+    fn embed(
+        &mut self,
+        day: &str,
+        sentences: &[&[Addr]],
+        active: &[Addr],
+    ) -> Result<(Vec<Addr>, Array2<f32>)> {
         let e = &self.config.embedding;
         let n_tokens: usize = sentences.iter().map(|s| s.len()).sum();
         if n_tokens > 0 {
@@ -412,7 +429,9 @@ impl Pipeline {
                     self.model = Some(model);
                 }
                 Some(model) => {
-                    model.update_with_epochs(sentences, e.epochs).map_err(|err| Error::stage("embed", day, &err))?;
+                    model
+                        .update_with_epochs(sentences, e.epochs)
+                        .map_err(|err| Error::stage("embed", day, &err))?;
                 }
             }
         }
@@ -420,11 +439,18 @@ impl Pipeline {
             return Ok((Vec::new(), Array2::zeros((0, e.vector_size))));
         };
         let senders: Vec<Addr> = active.iter().filter(|a| model.contains(a)).copied().collect();
-        let x = model.normalized_embeddings_for(&senders).map_err(|err| Error::stage("embed", day, &err))?;
+        let x = model
+            .normalized_embeddings_for(&senders)
+            .map_err(|err| Error::stage("embed", day, &err))?;
         Ok((senders, x))
     }
 
-    fn assemble(&self, a: Assembly<'_>, scores: &Scores, analysis: &dca::BatchAnalysis) -> DayResult {
+    fn assemble(
+        &self,
+        a: Assembly<'_>,
+        scores: &Scores,
+        analysis: &dca::BatchAnalysis,
+    ) -> DayResult {
         let cfg = &self.config;
         let seconds = cfg.trace.batch_seconds;
 
@@ -456,7 +482,10 @@ impl Pipeline {
                         _ => "clusters",
                     };
                     let re = c.reidentification().map(|r| r.lineage.0);
-                    let gate = cfg.tracking.novelty_min_silhouette.is_none_or(|g| silhouette >= f64::from(g));
+                    let gate = cfg
+                        .tracking
+                        .novelty_min_silhouette
+                        .is_none_or(|g| silhouette >= f64::from(g));
                     ("emerged", Some(prov.to_owned()), re, c.is_novel() && gate)
                 }
             };
@@ -493,7 +522,12 @@ impl Pipeline {
             .map(|t| TransitionRecord {
                 lineage: t.lineage.0,
                 kind: transition_name(t.transition.kind()).to_owned(),
-                into: t.transition.targets().iter().filter_map(|g| lineage_of.get(&g.cluster.0).copied()).collect(),
+                into: t
+                    .transition
+                    .targets()
+                    .iter()
+                    .filter_map(|g| lineage_of.get(&g.cluster.0).copied())
+                    .collect(),
             })
             .collect();
 
@@ -613,9 +647,18 @@ struct PurityOf {
 }
 
 impl Scores {
-    fn compute(x: ArrayView2<'_, f32>, labels: &[i32], truth: &[Option<String>], day: &str) -> Result<Self> {
-        let mut s =
-            Self { per_cluster: BTreeMap::new(), overall: None, purity: BTreeMap::new(), overall_purity: None };
+    fn compute(
+        x: ArrayView2<'_, f32>,
+        labels: &[i32],
+        truth: &[Option<String>],
+        day: &str,
+    ) -> Result<Self> {
+        let mut s = Self {
+            per_cluster: BTreeMap::new(),
+            overall: None,
+            purity: BTreeMap::new(),
+            overall_purity: None,
+        };
         if labels.iter().all(|&l| l < 0) {
             return Ok(s);
         }
@@ -626,7 +669,8 @@ impl Scores {
         } else if let Some(&only) = labels.iter().find(|&&l| l >= 0) {
             s.per_cluster.insert(only, f64::NAN);
         }
-        let purity = metrics::purity(labels, truth).map_err(|e| Error::stage("metrics", day, &e))?;
+        let purity =
+            metrics::purity(labels, truth).map_err(|e| Error::stage("metrics", day, &e))?;
         s.overall_purity = metrics::overall_purity(&purity);
         for p in purity {
             let majority = match &p.majority_label {

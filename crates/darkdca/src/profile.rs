@@ -97,7 +97,12 @@ pub struct ClusterProfile {
 
 /// Summarises what `members` did in `batch`; `top_n` bounds each top list.
 #[must_use]
-pub fn profile(batch: &Batch, activity: Option<&ActivityTable>, members: &[Addr], top_n: usize) -> ClusterProfile {
+pub fn profile(
+    batch: &Batch,
+    activity: Option<&ActivityTable>,
+    members: &[Addr],
+    top_n: usize,
+) -> ClusterProfile {
     let mut acc = Acc::default();
     for addr in members {
         if let Some(s) = batch.sender(addr) {
@@ -133,7 +138,9 @@ impl Acc {
             *self.services.entry(service.to_string()).or_default() += n;
         }
         let p = &s.protocols;
-        for (name, n) in [("tcp", p.tcp), ("udp", p.udp), ("icmp", p.icmp), ("gre", p.gre), ("other", p.other)] {
+        for (name, n) in
+            [("tcp", p.tcp), ("udp", p.udp), ("icmp", p.icmp), ("gre", p.gre), ("other", p.other)]
+        {
             if n > 0 {
                 *self.protocols.entry(name).or_default() += n;
             }
@@ -149,7 +156,11 @@ impl Acc {
         ClusterProfile {
             n_senders,
             packets: self.packets,
-            mirai_share: if self.packets == 0 { 0.0 } else { self.mirai as f64 / self.packets as f64 },
+            mirai_share: if self.packets == 0 {
+                0.0
+            } else {
+                self.mirai as f64 / self.packets as f64
+            },
             n_mirai_senders: self.n_mirai_senders,
             top_services: top(self.services, top_n, |k| k),
             top_protocols: top(self.protocols, top_n, str::to_owned),
@@ -162,7 +173,8 @@ impl Acc {
 
 /// The `n` largest counts, ties broken by the key's name.
 fn top<K>(counts: HashMap<K, u64>, n: usize, name: impl Fn(K) -> String) -> Vec<Count> {
-    let mut v: Vec<Count> = counts.into_iter().map(|(k, count)| Count { key: name(k), count }).collect();
+    let mut v: Vec<Count> =
+        counts.into_iter().map(|(k, count)| Count { key: name(k), count }).collect();
     v.sort_unstable_by(|a, b| b.count.cmp(&a.count).then_with(|| a.key.cmp(&b.key)));
     v.truncate(n);
     v

@@ -143,7 +143,10 @@ impl StateDir {
     pub fn read_meta(&self) -> Result<RunMeta> {
         let path = self.meta_path();
         let text = fs::read_to_string(&path).map_err(|e| Error::io(&path, e))?;
-        let corrupt = |e: serde_json::Error| Error::CorruptState { path: path.clone(), reason: e.to_string() };
+        let corrupt = |e: serde_json::Error| Error::CorruptState {
+            path: path.clone(),
+            reason: e.to_string(),
+        };
         let probe: VersionProbe = serde_json::from_str(&text).map_err(corrupt)?;
         if probe.format_version != STATE_FORMAT_VERSION {
             return Err(Error::StateVersion {
@@ -188,7 +191,8 @@ impl StateDir {
     /// [`Error::Io`] or [`Error::Json`] when it cannot be written.
     pub fn write_day(&self, result: &DayResult) -> Result<()> {
         let path = self.day_path(&result.day);
-        let bytes = serde_json::to_vec(result).map_err(|e| Error::Json { path: path.clone(), source: e })?;
+        let bytes = serde_json::to_vec(result)
+            .map_err(|e| Error::Json { path: path.clone(), source: e })?;
         write_atomic(&path, &bytes)
     }
 
@@ -213,8 +217,8 @@ impl StateDir {
     /// [`Error::Io`] or [`Error::Json`] when `meta.json` cannot be written.
     pub fn commit(&self, meta: &RunMeta) -> Result<()> {
         let path = self.meta_path();
-        let bytes =
-            serde_json::to_vec_pretty(meta).map_err(|e| Error::Json { path: path.clone(), source: e })?;
+        let bytes = serde_json::to_vec_pretty(meta)
+            .map_err(|e| Error::Json { path: path.clone(), source: e })?;
         write_atomic(&path, &bytes)?;
         self.remove_stale_blobs(meta.generation);
         Ok(())
@@ -314,7 +318,10 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         fs::write(dir.path().join("meta.json"), "{\"format_version\": 99}").unwrap();
         let err = StateDir::new(dir.path()).read_meta().unwrap_err();
-        assert!(matches!(err, Error::StateVersion { found: 99, expected: STATE_FORMAT_VERSION, .. }));
+        assert!(matches!(
+            err,
+            Error::StateVersion { found: 99, expected: STATE_FORMAT_VERSION, .. }
+        ));
     }
 
     #[test]

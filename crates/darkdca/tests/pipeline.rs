@@ -45,7 +45,12 @@ fn groups_become_clusters_that_keep_their_lineage() {
     // 90 group members are active; the 200 one-off senders are not.
     let d0 = &results[0];
     assert_eq!(d0.stats.n_active, 90);
-    assert_eq!(d0.stats.n_clusters, 3, "{:?}", d0.clusters.iter().map(|c| c.size).collect::<Vec<_>>());
+    assert_eq!(
+        d0.stats.n_clusters,
+        3,
+        "{:?}",
+        d0.clusters.iter().map(|c| c.size).collect::<Vec<_>>()
+    );
     assert!(d0.clusters.iter().all(|c| c.size == 30 && c.origin == "first"));
     assert!(d0.stats.silhouette.unwrap() > 0.5);
 

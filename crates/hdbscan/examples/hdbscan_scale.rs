@@ -7,7 +7,8 @@
 //! `--floor` times one exact all-pairs cosine pass instead (products in
 //! blocks, the nearest other point per row kept); `--write` stores the
 //! vectors as little-endian `f32` rows for the Python comparison script;
-//! `--labels` writes the labels, one per line.
+//! `--labels` writes the labels, one per line; `--scattered` uses vectors
+//! without cluster structure.
 #![allow(clippy::print_stdout, clippy::print_stderr)] // A command-line measurement tool.
 
 use std::time::Instant;
@@ -36,7 +37,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     if let Some(threads) = flag("--threads") {
         rayon::ThreadPoolBuilder::new().num_threads(threads.parse()?).build_global()?;
     }
-    let x = blobs(n, 200, 42);
+    let mut x = blobs(n, 200, 42);
+    if args.iter().any(|a| a == "--scattered") {
+        // Every row drawn like the scattered rows: no cluster structure.
+        x = data::scattered(n, 200, 42);
+    }
     if let Some(path) = flag("--write") {
         let bytes: Vec<u8> = x.iter().flat_map(|v| v.to_le_bytes()).collect();
         std::fs::write(path, bytes)?;

@@ -20,7 +20,7 @@ use ndarray::{ArrayView2, ArrayViewMut2};
 use rayon::prelude::*;
 
 use crate::knn::{Neighbours, keep_smallest};
-use crate::mst::{Edge, OutsideScan, lighter};
+use crate::mst::{Edge, KEPT_COMPONENTS, OutsideScan, keep_component};
 use crate::space::{Space, Vectors, sq_dist};
 
 /// Rows per product block.
@@ -195,13 +195,37 @@ fn prune_list(s: &mut ListState, len: usize) {
     s.cands.retain(|c| c.0 <= limit);
 }
 
-/// Per-point state of a scan for the lightest edge leaving the component.
+/// Per-point state of a scan for the lightest edges leaving the component.
 struct ScanState {
     id: u32,
-    /// Smallest upper bound on the weight of a real edge seen so far.
-    upper: f64,
-    /// Lower bounds and indices of points that may still beat `upper`.
+    /// Smallest upper bounds on real edges to the nearest few components.
+    top: Vec<(u32, f64)>,
+    /// Lower bounds and indices of points that may still count.
     cands: Vec<(f64, u32)>,
+}
+
+impl ScanState {
+    /// Edges above this cannot be among the kept components' lightest.
+    fn bound(&self) -> f64 {
+        if self.top.len() < KEPT_COMPONENTS {
+            f64::INFINITY
+        } else {
+            self.top[KEPT_COMPONENTS - 1].1
+        }
+    }
+
+    fn offer(&mut self, c: u32, upper: f64) {
+        if let Some(t) = self.top.iter_mut().find(|t| t.0 == c) {
+            t.1 = t.1.min(upper);
+        } else if self.top.len() < KEPT_COMPONENTS {
+            self.top.push((c, upper));
+        } else if upper < self.top[KEPT_COMPONENTS - 1].1 {
+            self.top[KEPT_COMPONENTS - 1] = (c, upper);
+        } else {
+            return;
+        }
+        self.top.sort_unstable_by(|x, y| x.1.total_cmp(&y.1));
+    }
 }
 
 /// Scans with the blocked products.
@@ -214,7 +238,7 @@ impl OutsideScan for GemmScan<'_> {
         comp: &[u32],
         core: &[f64],
         upper: &[Option<Edge>],
-    ) -> Vec<Edge> {
+    ) -> Vec<Vec<Edge>> {
         let v = self.0;
         if rows.is_empty() {
             return Vec::new();
@@ -241,7 +265,15 @@ impl OutsideScan for GemmScan<'_> {
         let mut states: Vec<ScanState> = rows
             .iter()
             .zip(upper)
-            .map(|(&id, e)| ScanState { id, upper: e.map_or(f64::INFINITY, |e| e.w), cands: vec![] })
+            .map(|(&id, e)| {
+                let mut s =
+                    ScanState { id, top: Vec::with_capacity(KEPT_COMPONENTS), cands: vec![] };
+                if let Some(e) = e {
+                    let other = if e.lo == id { e.hi } else { e.lo };
+                    s.offer(comp[other as usize], e.w);
+                }
+                s
+            })
             .collect();
         for_each_pair(&lay, &mut states, |s, b, g| {
             let (a, b_us) = (s.id as usize, b as usize);
@@ -249,18 +281,19 @@ impl OutsideScan for GemmScan<'_> {
                 return;
             }
             let floor = core[a].max(core[b_us]);
-            if floor > s.upper {
+            let bound = s.bound();
+            if floor > bound {
                 return;
             }
             let norms = v.sq_norms[a] + v.sq_norms[b_us];
             let approx = norms - 2.0 * f64::from(g);
             let delta = factor * norms;
             let lower = floor.max(approx - delta);
-            if lower <= s.upper {
-                s.upper = s.upper.min(floor.max(approx + delta));
+            if lower <= bound {
+                s.offer(comp[b_us], floor.max(approx + delta));
                 s.cands.push((lower, b));
-                if s.cands.len() > 1024 {
-                    let limit = s.upper;
+                if s.cands.len() > 256 {
+                    let limit = s.bound();
                     s.cands.retain(|c| c.0 <= limit);
                 }
             }
@@ -270,16 +303,16 @@ impl OutsideScan for GemmScan<'_> {
             .into_par_iter()
             .map(|s| {
                 let a = s.id as usize;
-                let mut best = None;
+                let bound = s.bound();
+                let mut top = Vec::with_capacity(KEPT_COMPONENTS);
                 for &(lower, b) in &s.cands {
-                    if lower <= s.upper {
+                    if lower <= bound {
                         let key = sq_dist(v.row(a), v.row(b as usize));
                         let w = key.max(core[a]).max(core[b as usize]);
-                        best = lighter(best, Some(Edge::new(w, s.id, b)));
+                        keep_component(&mut top, comp[b as usize], Edge::new(w, s.id, b));
                     }
                 }
-                // A real edge bounded `upper`, so a candidate always exists.
-                best.expect("a candidate within the upper bound")
+                top.into_iter().map(|t| t.1).collect()
             })
             .collect()
     }

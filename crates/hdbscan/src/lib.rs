@@ -47,16 +47,31 @@
 //!
 //! # How it runs
 //!
-//! For cosine and euclidean the distance matrix is never built. One blocked
-//! pass of `f32` matrix products, with a proven rounding bound, finds
-//! candidate neighbours whose exact `f64` distances give every point's list
-//! of nearest neighbours and its core distance. Borůvka rounds then build the
-//! exact minimum spanning tree of the mutual-reachability graph: a point's
-//! list proves its lightest edge leaving its component whenever that edge is
-//! lighter than the distance to the end of the list; the remaining points are
-//! scanned against all points with the same blocked products. Memory stays
-//! proportional to `n * (dims + list length)`; rayon and the threaded matrix
-//! product use all cores. Results do not depend on the thread count.
+//! For cosine and euclidean the distance matrix is never built.
+//!
+//! 1. Rows are checked, copied to `f64` (unit length for cosine, whose
+//!    distance is then `0.5 * |u - v|^2`) and rounded to an `f32` copy.
+//! 2. One blocked pass of `f32` matrix products (each block of pairs computed
+//!    once and read by rows and by columns) proposes neighbours; a proven
+//!    rounding bound says which candidates could still be among the nearest,
+//!    and their exact `f64` distances give every point its list of
+//!    `core neighbour + 16` nearest neighbours and its core distance.
+//! 3. Borůvka rounds build the exact minimum spanning tree of the
+//!    mutual-reachability graph, with edges ordered by (weight, indices). A
+//!    point's list proves its lightest edge leaving its component whenever
+//!    that edge is lighter than `max(core distance, distance to the end of
+//!    the list)`, and a proven edge stays valid until its far end joins the
+//!    point's component. Only points whose bounds cannot rule them out are
+//!    scanned against all points, again with the blocked products.
+//! 4. The spanning tree gives the single-linkage tree, which is condensed,
+//!    selected and labelled as the reference does.
+//!
+//! Memory stays proportional to `n * (dims + list length)` (about 310 MiB
+//! for 50,000 rows of 200 dimensions); rayon and the threaded matrix
+//! product use all cores. Decisions use exact `f64` distances only, so the
+//! result does not depend on the thread count or the blocking. A
+//! precomputed matrix is read as given (checked square, symmetric, finite,
+//! non-negative, zero diagonal) with the same algorithm.
 //!
 //! # Ties and duplicates
 //!
@@ -80,7 +95,9 @@
 //!   finite lambda below a cluster with infinite lambda, which needs exact
 //!   duplicates), this crate returns the limit, `1.0`.
 //! - Euclidean keys are squared distances in `f64`: coordinates beyond about
-//!   `1e150` overflow.
+//!   `1e150` overflow. Rows longer than `1e15` cannot use the `f32`
+//!   products and fall back to evaluating every pair (quadratic time, still
+//!   linear memory).
 //!
 //! # References
 //!
@@ -142,7 +159,7 @@ impl Clustering {
 }
 
 /// Work done by one fit.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct FitStats {
     /// Number of points.
     pub n_points: usize,
@@ -154,6 +171,8 @@ pub struct FitStats {
     pub boruvka_rounds: usize,
     /// Points scanned against all points while building the spanning tree.
     pub scanned_rows: usize,
+    /// Per Borůvka round: components at its start, points scanned in it.
+    pub rounds: Vec<(usize, usize)>,
 }
 
 impl Hdbscan {
@@ -183,7 +202,16 @@ impl Hdbscan {
             }
             Metric::Cosine | Metric::Euclidean => {
                 let space = Vectors::new(x, self.params.metric)?;
-                Ok(self.run(&space, |len| gemm::neighbours(&space, len), &gemm::GemmScan(&space)))
+                if space.fits_f32() {
+                    Ok(self.run(
+                        &space,
+                        |len| gemm::neighbours(&space, len),
+                        &gemm::GemmScan(&space),
+                    ))
+                } else {
+                    // Rows too long for f32 products: exact pairs only.
+                    Ok(self.run(&space, |len| knn::brute_force(&space, len), &BruteScan(&space)))
+                }
             }
         }
     }
@@ -229,6 +257,7 @@ impl Hdbscan {
         drop(lists);
         stats.boruvka_rounds = work.rounds;
         stats.scanned_rows = work.scanned_rows;
+        stats.rounds = work.per_round;
         edges.sort_unstable_by(Edge::cmp_total);
         let dendrogram = tree::dendrogram(n, &edges, |key| space.distance(key));
         let condensed_tree = tree::condense(&dendrogram, self.params.min_cluster_size);

@@ -50,25 +50,65 @@ pub(crate) fn lighter(a: Option<Edge>, b: Option<Edge>) -> Option<Edge> {
     }
 }
 
-/// Finds the exact lightest edge from given points to other components.
+/// Components remembered per scanned point: when the nearest joins the
+/// point's component, the next one still answers exactly without a rescan.
+pub(crate) const KEPT_COMPONENTS: usize = 1;
+
+/// Finds the exact lightest edges from given points to other components.
 pub(crate) trait OutsideScan: Sync {
-    /// For each point in `rows`, the lightest edge to a point of another
-    /// component (`comp` holds component ids); `upper` is an edge known to
-    /// exist for that point, if any, and may be used to prune.
+    /// For each point in `rows`, the lightest edge to each of the (up to)
+    /// [`KEPT_COMPONENTS`] nearest other components, lightest first
+    /// (`comp` holds component ids); `upper` is an edge known to exist for
+    /// that point, if any, and may be used to prune.
     fn lightest_outside(
         &self,
         rows: &[u32],
         comp: &[u32],
         core: &[f64],
         upper: &[Option<Edge>],
-    ) -> Vec<Edge>;
+    ) -> Vec<Vec<Edge>>;
+}
+
+/// Keeps the lightest edge per component for the lightest few components.
+pub(crate) fn keep_component(top: &mut Vec<(u32, Edge)>, c: u32, e: Edge) {
+    if let Some(i) = top.iter().position(|t| t.0 == c) {
+        if e.cmp_total(&top[i].1).is_lt() {
+            top[i].1 = e;
+        } else {
+            return;
+        }
+    } else if top.len() < KEPT_COMPONENTS {
+        top.push((c, e));
+    } else if e.cmp_total(&top[KEPT_COMPONENTS - 1].1).is_lt() {
+        top[KEPT_COMPONENTS - 1] = (c, e);
+    } else {
+        return;
+    }
+    top.sort_unstable_by(|x, y| x.1.cmp_total(&y.1));
+}
+
+/// Exact edges of one point to its nearest components, lightest first.
+#[derive(Clone)]
+struct Cached {
+    edges: Vec<Edge>,
+    /// Lower bound on the edges to every component not in `edges`.
+    floor: f64,
+}
+
+impl Cached {
+    fn new(edges: Vec<Edge>, complete: bool) -> Self {
+        let floor = if complete { f64::INFINITY } else { edges.last().map_or(0.0, |e| e.w) };
+        Cached { edges, floor }
+    }
 }
 
 /// Work done while building the tree.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub(crate) struct MstWork {
     pub(crate) rounds: usize,
     pub(crate) scanned_rows: usize,
+    /// Components at the start of each round and points scanned in it.
+    pub(crate) per_round: Vec<(usize, usize)>,
 }
 
 /// Union-find with path halving and union by size.
@@ -119,7 +159,7 @@ pub(crate) fn boruvka<S: OutsideScan>(
     let n = core.len();
     let mut uf = UnionFind::new(n);
     let mut comp = vec![0_u32; n];
-    let mut cache: Vec<Option<Edge>> = vec![None; n];
+    let mut cache: Vec<Option<Cached>> = vec![None; n];
     let mut lower = vec![0.0_f64; n];
     let mut edges = Vec::with_capacity(n.saturating_sub(1));
     let mut work = MstWork::default();
@@ -163,18 +203,13 @@ pub(crate) fn boruvka<S: OutsideScan>(
             })
             .unzip();
         work.scanned_rows += rows.len();
-        if std::env::var_os("HDBSCAN_DEBUG").is_some() {
-            let n_comp = best.iter().filter(|b| b.is_some()).count();
-            let n_exact = status.iter().filter(|s| matches!(s, Status::Exact(_))).count();
-            #[allow(clippy::print_stderr)]
-            {
-                eprintln!("round {} components {n_comp} exact {n_exact} scan {}", work.rounds, rows.len());
-            }
-        }
+        work.per_round.push((best.iter().filter(|b| b.is_some()).count(), rows.len()));
         let found = scan.lightest_outside(&rows, &comp, core, &uppers);
-        for (&p, e) in rows.iter().zip(found) {
-            cache[p as usize] = Some(e);
-            status[p as usize] = Status::Exact(e);
+        for (&p, edges) in rows.iter().zip(found) {
+            // Fewer components than kept means every other component is listed.
+            let complete = edges.len() < KEPT_COMPONENTS;
+            status[p as usize] = Status::Exact(edges[0]);
+            cache[p as usize] = Some(Cached::new(edges, complete));
         }
 
         // Only exact answers now; points left open cannot beat them.
@@ -202,7 +237,7 @@ pub(crate) fn boruvka<S: OutsideScan>(
 /// Exact edge from the cache or the list, or bounds for a scan.
 fn point_status(
     p: usize,
-    cached: &mut Option<Edge>,
+    cached: &mut Option<Cached>,
     low: &mut f64,
     neighbours: &Neighbours,
     core: &[f64],
@@ -210,12 +245,13 @@ fn point_status(
 ) -> Status {
     #[allow(clippy::cast_possible_truncation)] // n < u32::MAX is checked on input.
     let p32 = p as u32;
-    if let Some(e) = *cached {
-        if comp[e.other(p32) as usize] != comp[p] {
+    if let Some(c) = cached.take() {
+        // The first listed component still outside is the nearest one.
+        if let Some(&e) = c.edges.iter().find(|e| comp[e.other(p32) as usize] != comp[p]) {
+            *cached = Some(c);
             return Status::Exact(e);
         }
-        *low = low.max(e.w);
-        *cached = None;
+        *low = low.max(c.floor);
     }
     let (idx, keys) = neighbours.list(p);
     let mut upper = None;
@@ -228,7 +264,7 @@ fn point_status(
     let bound = low.max(core[p]).max(neighbours.radius(p));
     match upper {
         Some(e) if e.w < bound => {
-            *cached = Some(e);
+            *cached = Some(Cached::new(vec![e], false));
             Status::Exact(e)
         }
         _ => Status::Open { lower: bound.min(upper.map_or(f64::INFINITY, |e| e.w)), upper },
@@ -245,22 +281,20 @@ impl<S: crate::space::Space> OutsideScan for BruteScan<'_, S> {
         comp: &[u32],
         core: &[f64],
         _upper: &[Option<Edge>],
-    ) -> Vec<Edge> {
+    ) -> Vec<Vec<Edge>> {
         let n = comp.len();
         rows.par_iter()
             .map(|&a| {
                 let a_us = a as usize;
-                let mut best = None;
+                let mut top = Vec::with_capacity(KEPT_COMPONENTS);
                 for b in 0..n {
                     if comp[b] != comp[a_us] {
                         let w = self.0.key(a_us, b).max(core[a_us]).max(core[b]);
                         #[allow(clippy::cast_possible_truncation)] // n < u32::MAX.
-                        let e = Edge::new(w, a, b as u32);
-                        best = lighter(best, Some(e));
+                        keep_component(&mut top, comp[b], Edge::new(w, a, b as u32));
                     }
                 }
-                // Another component always exists while Borůvka runs.
-                best.unwrap_or(Edge::new(f64::INFINITY, a, a))
+                top.into_iter().map(|t| t.1).collect()
             })
             .collect()
     }

@@ -83,6 +83,11 @@ impl Vectors {
         Ok(Vectors { n, dims, exact, approx, sq_norms, cosine })
     }
 
+    /// Whether the `f32` products stay far from overflow (row norms below `1e15`).
+    pub(crate) fn fits_f32(&self) -> bool {
+        self.sq_norms.iter().all(|&s| s < 1e30)
+    }
+
     pub(crate) fn row(&self, a: usize) -> &[f64] {
         &self.exact[a * self.dims..(a + 1) * self.dims]
     }

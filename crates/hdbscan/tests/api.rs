@@ -152,6 +152,16 @@ fn input_errors() {
 }
 
 #[test]
+fn huge_euclidean_rows_use_exact_pairs() {
+    // Rows near 1e20 overflow f32 products; the crate falls back to exact pairs.
+    let x = blobs(60, 5).mapv(|v| f64::from(v) * 1e20);
+    let big = Params::new(4).metric(Metric::Euclidean).build().unwrap().fit(x.view()).unwrap();
+    let small =
+        Params::new(4).metric(Metric::Euclidean).build().unwrap().fit((x / 1e20).view()).unwrap();
+    assert_eq!(big.labels, small.labels);
+}
+
+#[test]
 fn one_point_is_noise() {
     let c = Params::new(2).build().unwrap().fit(array![[1.0, 0.5]].view()).unwrap();
     assert_eq!(c.labels, vec![-1]);

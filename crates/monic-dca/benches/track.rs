@@ -1,10 +1,12 @@
 //! One batch's analysis (transitions, emergence, novelty, lineages) with one million
 //! members in 5,000 clusters per batch and 365 batches of history.
 //!
-//! The history is built once per process by pushing 365 synthetic batches (this takes a
-//! few minutes); the measured routine is `Tracker::analyse` of batch 366, which does
-//! everything `push` does except recording the batch. Set `MONIC_BENCH_BATCHES` to
-//! build a shorter history while experimenting.
+//! The history is built once per hasher by pushing 365 synthetic batches (this takes a
+//! few minutes each and about 2.7 GiB); the measured routine is `Tracker::analyse` of
+//! batch 366, which does everything `push` does except recording the batch. Two
+//! trackers are measured, one after the other: member ids hashed with std's
+//! `RandomState` (the default) and with `FastHashBuilder`. Set `MONIC_BENCH_BATCHES`
+//! to build a shorter history and `MONIC_BENCH_HASHER=std|fast` to run one of them.
 //!
 //! Synthetic batches: member ids slide by 20,000 a batch over a window of 1,000,000
 //! (2 % churn a day, members live 50 batches); groups of 200 consecutive ids form the
@@ -17,7 +19,9 @@ use std::hint::black_box;
 use std::time::Instant;
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use monic_dca::{Params, Partition, Tracker};
+use std::hash::{BuildHasher, RandomState};
+
+use monic_dca::{FastHashBuilder, Params, Partition, Tracker};
 
 const WINDOW: u64 = 1_000_000;
 const SHIFT: u64 = 20_000;
@@ -39,8 +43,8 @@ fn batch(b: u64) -> Partition<u64> {
     Partition::from_labels(labels).expect("synthetic members are distinct")
 }
 
-fn history(n_batches: u64) -> Tracker<u64> {
-    let mut tracker = Tracker::new(Params::paper());
+fn history<S: BuildHasher + Default>(n_batches: u64) -> Tracker<u64, S> {
+    let mut tracker = Tracker::<u64, S>::with_hasher(Params::paper());
     let t0 = Instant::now();
     let mut last = Vec::new();
     for b in 0..n_batches {
@@ -73,17 +77,28 @@ fn history(n_batches: u64) -> Tracker<u64> {
     tracker
 }
 
-fn bench_track(c: &mut Criterion) {
-    let n_batches =
-        std::env::var("MONIC_BENCH_BATCHES").ok().and_then(|s| s.parse().ok()).unwrap_or(365);
-    let tracker = history(n_batches);
+fn bench_hasher<S: BuildHasher + Default>(c: &mut Criterion, name: &str, n_batches: u64) {
+    let tracker = history::<S>(n_batches);
     let next = batch(n_batches);
     let mut group = c.benchmark_group("track");
     group.sample_size(10);
-    group.bench_function(format!("analyse_1M_members_5000_clusters_{n_batches}_batches"), |b| {
+    let id = format!("analyse_1M_members_5000_clusters_{n_batches}_batches_{name}");
+    group.bench_function(id, |b| {
         b.iter(|| black_box(tracker.analyse(n_batches, black_box(&next)).expect("valid")));
     });
     group.finish();
+}
+
+fn bench_track(c: &mut Criterion) {
+    let n_batches =
+        std::env::var("MONIC_BENCH_BATCHES").ok().and_then(|s| s.parse().ok()).unwrap_or(365);
+    let which = std::env::var("MONIC_BENCH_HASHER").unwrap_or_default();
+    if which.is_empty() || which == "std" {
+        bench_hasher::<RandomState>(c, "std_hasher", n_batches);
+    }
+    if which.is_empty() || which == "fast" {
+        bench_hasher::<FastHashBuilder>(c, "fast_hasher", n_batches);
+    }
 }
 
 criterion_group!(benches, bench_track);

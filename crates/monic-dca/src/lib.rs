@@ -48,7 +48,9 @@
 //! - [`Params`]: τ0, τ1, the novelty [`LookBack`], the size-change threshold; validated
 //!   once by [`ParamsBuilder::build`]. Presets [`Params::paper`] and [`Params::reference`].
 //! - [`Tracker`]: [`Tracker::push`] one batch at a time, returns a [`BatchAnalysis`];
-//!   [`Tracker::analyse`] does the same without recording. Serde-serialisable.
+//!   [`Tracker::analyse`] does the same without recording. Serde-serialisable. Member
+//!   ids are hashed with std's `RandomState` unless [`Tracker::with_hasher`] picks
+//!   another hasher such as [`FastHashBuilder`].
 //! - [`BatchAnalysis`]: [`ClusterTransition`] per cluster of `t` (with its
 //!   [`Transition`] and [`Target`]s), [`NextCluster`] per cluster of `t + 1` (with its
 //!   [`Origin`]: survived, or [`Emergence`] with [`Provenance`] and [`Novelty`]), and
@@ -129,6 +131,7 @@ pub use analysis::{
     Piece, Provenance, Reidentification, Target, Transition, TransitionCounts, TransitionKind,
 };
 pub use error::{Error, Result};
+pub use index::{FastHashBuilder, FastHasher};
 pub use lineage::{EdgeKind, LineageEdge, LineageGraph, LineageId, LineageNode};
 pub use params::{LookBack, Params, ParamsBuilder};
 pub use partition::{BatchId, ClusterId, Group, Partition};

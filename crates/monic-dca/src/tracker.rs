@@ -2,7 +2,7 @@
 //! needed for novelty and the lineage graph.
 
 use std::collections::HashSet;
-use std::hash::Hash;
+use std::hash::{BuildHasher, Hash, RandomState};
 
 use serde::{Deserialize, Serialize};
 
@@ -88,24 +88,24 @@ struct Flows {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(bound(
     serialize = "M: Serialize",
-    deserialize = "M: Deserialize<'de> + Clone + Eq + Hash"
+    deserialize = "M: Deserialize<'de> + Clone + Eq + Hash, S: BuildHasher + Default"
 ))]
-#[serde(from = "Stored<M>")]
-pub struct Tracker<M> {
-    members: Interner<M>,
+#[serde(from = "Stored<M, S>")]
+pub struct Tracker<M, S = RandomState> {
+    members: Interner<M, S>,
     core: Core,
 }
 
 /// The serialised form of a [`Tracker`]; derived state is rebuilt on load.
 #[derive(Deserialize)]
-#[serde(bound(deserialize = "M: Deserialize<'de> + Clone + Eq + Hash"))]
-struct Stored<M> {
-    members: Interner<M>,
+#[serde(bound(deserialize = "M: Deserialize<'de> + Clone + Eq + Hash, S: BuildHasher + Default"))]
+struct Stored<M, S> {
+    members: Interner<M, S>,
     core: Core,
 }
 
-impl<M> From<Stored<M>> for Tracker<M> {
-    fn from(stored: Stored<M>) -> Self {
+impl<M, S> From<Stored<M, S>> for Tracker<M, S> {
+    fn from(stored: Stored<M, S>) -> Self {
         let mut core = stored.core;
         core.rebuild_prev_slots(stored.members.len());
         Self { members: stored.members, core }
@@ -146,8 +146,16 @@ struct Plan {
 }
 
 impl<M: Clone + Eq + Hash> Tracker<M> {
-    /// An empty tracker.
+    /// An empty tracker hashing member ids with std's `RandomState`.
     pub fn new(params: Params) -> Self {
+        Self::with_hasher(params)
+    }
+}
+
+impl<M: Clone + Eq + Hash, S: BuildHasher + Default> Tracker<M, S> {
+    /// An empty tracker hashing member ids with `S`, for example
+    /// [`crate::FastHashBuilder`] (faster, not collision-resistant).
+    pub fn with_hasher(params: Params) -> Self {
         Self {
             members: Interner::default(),
             core: Core {

@@ -3,8 +3,8 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 use monic_dca::{
-    BatchAnalysis, ClusterId, Origin, Params, Partition, Tracker, Transition, TransitionKind,
-    compare,
+    BatchAnalysis, ClusterId, FastHashBuilder, Origin, Params, Partition, Tracker, Transition,
+    TransitionKind, compare,
 };
 use proptest::prelude::*;
 
@@ -208,6 +208,20 @@ proptest! {
                 prop_assert!(survivors.insert(into.cluster));
             }
         }
+    }
+
+    #[test]
+    fn fast_hasher_gives_the_same_results(days in prop::collection::vec(labels(40, 4), 1..6)) {
+        let mut std_tracker = Tracker::new(Params::paper());
+        let mut fast = Tracker::<u32, FastHashBuilder>::with_hasher(Params::paper());
+        for (b, l) in days.iter().enumerate() {
+            let a = std_tracker.push(b as u64, partition(l)).expect("valid");
+            prop_assert_eq!(fast.push(b as u64, partition(l)).expect("valid"), a);
+        }
+        let bytes = bincode::serde::encode_to_vec(&fast, bincode::config::standard()).expect("encode");
+        let (back, _): (Tracker<u32, FastHashBuilder>, usize) =
+            bincode::serde::decode_from_slice(&bytes, bincode::config::standard()).expect("decode");
+        prop_assert_eq!(back.n_members(), std_tracker.n_members());
     }
 
     #[test]

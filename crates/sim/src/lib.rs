@@ -58,8 +58,9 @@
 //!   of the members replaced by fresh senders every day;
 //! - targeted scanners: scattered senders hammering a few TCP or UDP services;
 //! - DDoS backscatter: a victim's addresses (one or a few /24s) replying with
-//!   SYN-ACK or RST from one service port to spoofed ephemeral ports, or with
-//!   GRE; `decay` of them stop every day until the group fades.
+//!   SYN-ACK or RST from one service port to the `n_ports` source ports the
+//!   attacker spoofs, or with GRE; `decay` of them stop every day until the
+//!   group fades.
 //!
 //! A group sends in `n_bursts` bursts of `burst_minutes` a day; every member
 //! sends 6 or more packets a day (so every member is active under the
@@ -112,8 +113,8 @@
 //!   `telescope` (`"a.b.c.d/len"`), `n_packets`, `n_senders`,
 //!   `n_active_senders` (more than 5 packets), `groups` (per group sending
 //!   that day: `id`, `kind`, `n_senders`, `n_packets`, `services` like
-//!   `"tcp/23"`, `"udp/53"`, `"icmp"`, `"gre"`, `"tcp/ephemeral"`, and
-//!   `n_services`), `events` (the [`FateEvent`]s whose `day` is this day:
+//!   `"tcp/23"`, `"udp/53"`, `"icmp"`, `"gre"` (a backscatter group's
+//!   services are the spoofed ports its replies go to), and `n_services`), `events` (the [`FateEvent`]s whose `day` is this day:
 //!   `day`, `kind`, `from`, `to`, `transitions` as `{group, transition}`
 //!   with `transition` one of `Survived`, `Split`, `Absorbed`, `Disappeared`,
 //!   `Inactive`, `Emerged`, and `emerged` as `{group, novelty}`), and

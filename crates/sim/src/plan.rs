@@ -29,10 +29,11 @@ pub(crate) enum Probe {
     Udp(u16),
     /// ICMP echo request.
     Echo,
-    /// TCP SYN-ACK from a port (backscatter of a SYN flood).
-    SynAck(u16),
-    /// TCP RST-ACK from a port (backscatter).
-    Rst(u16),
+    /// TCP SYN-ACK from a victim's port to a spoofed source port
+    /// (backscatter of a SYN flood).
+    SynAck(u16, u16),
+    /// TCP RST-ACK from a victim's port to a spoofed source port (backscatter).
+    Rst(u16, u16),
     /// GRE (backscatter of a GRE flood).
     Gre,
 }
@@ -44,8 +45,8 @@ impl Probe {
             Self::Syn(p) | Self::Mirai(p) => format!("tcp/{p}"),
             Self::Udp(p) => format!("udp/{p}"),
             Self::Echo => "icmp".into(),
-            // Replies go to the spoofed ephemeral ports: many services.
-            Self::SynAck(_) | Self::Rst(_) => "tcp/ephemeral".into(),
+            // Replies go to the ports the attacker spoofed.
+            Self::SynAck(_, to) | Self::Rst(_, to) => format!("tcp/{to}"),
             Self::Gre => "gre".into(),
         }
     }
@@ -332,7 +333,7 @@ impl<'a> Planner<'a> {
             GroupKind::ResearchScanner => research_mix(rng, p.n_ports),
             GroupKind::Botnet => botnet_mix(rng, p.n_ports),
             GroupKind::TargetedScanner => targeted_mix(rng, p.n_ports),
-            GroupKind::Backscatter => backscatter_mix(rng),
+            GroupKind::Backscatter => backscatter_mix(rng, p.n_ports),
         }
     }
 
@@ -907,13 +908,27 @@ fn targeted_mix<R: Rng>(rng: &mut R, n: u32) -> ProbeMix {
     ProbeMix::weighted(&pairs)
 }
 
-fn backscatter_mix<R: Rng>(rng: &mut R) -> ProbeMix {
+/// A victim's replies: GRE, or SYN-ACKs and RSTs from one service port to
+/// the `n_spoofed` source ports the attacker's tool spoofs (flood tools
+/// draw them from a small set, so each gets many replies).
+fn backscatter_mix<R: Rng>(rng: &mut R, n_spoofed: u32) -> ProbeMix {
     let port = VICTIM_PORTS[rng.random_range(0..VICTIM_PORTS.len())];
-    match rng.random_range(0..10) {
-        0..2 => ProbeMix::uniform(vec![Probe::Gre]),
-        2..6 => ProbeMix::weighted(&[(Probe::SynAck(port), 9), (Probe::Rst(port), 1)]),
-        _ => ProbeMix::weighted(&[(Probe::Rst(port), 8), (Probe::SynAck(port), 2)]),
+    let kind = rng.random_range(0..10);
+    if kind < 2 {
+        return ProbeMix::uniform(vec![Probe::Gre]);
     }
+    let (w_synack, w_rst) = if kind < 6 { (9, 1) } else { (2, 8) };
+    let mut spoofed = HashSet::new();
+    while spoofed.len() < n_spoofed as usize {
+        spoofed.insert(rng.random_range(1024..=u16::MAX));
+    }
+    let mut spoofed: Vec<u16> = spoofed.into_iter().collect();
+    spoofed.sort_unstable();
+    let pairs: Vec<(Probe, u32)> = spoofed
+        .into_iter()
+        .flat_map(|to| [(Probe::SynAck(port, to), w_synack), (Probe::Rst(port, to), w_rst)])
+        .collect();
+    ProbeMix::weighted(&pairs)
 }
 
 /// Hands out sender addresses, each at most once per scenario: public

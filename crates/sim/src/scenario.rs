@@ -183,7 +183,8 @@ pub struct Population {
     /// Length of a burst in minutes.
     pub burst_minutes: u32,
     /// Ports per group: swept by research scanners, hammered by targeted
-    /// scanners, added to 23 and 2323 by botnets; unused for backscatter.
+    /// scanners, added to 23 and 2323 by botnets; for backscatter, the
+    /// spoofed source ports the victim's replies go to (unused for GRE).
     pub n_ports: u32,
 }
 
@@ -510,7 +511,7 @@ fn small() -> Scenario {
             pop(ResearchScanner, 3, 90, (20, 40), 0.0, 0.0, (4, 20), 40),
             pop(Botnet, 3, 900, (8, 16), 0.2, 0.0, (3, 30), 2),
             pop(TargetedScanner, 4, 60, (30, 60), 0.0, 0.0, (3, 20), 3),
-            pop(Backscatter, 2, 160, (10, 30), 0.0, 0.25, (2, 40), 1),
+            pop(Backscatter, 2, 160, (10, 30), 0.0, 0.25, (2, 40), 8),
         ],
         noise: Noise { n_senders: 1500, active_share: 0.12, max_packets: 20, linger: 0.5 },
         fates: Fates {
@@ -539,7 +540,7 @@ fn standard() -> Scenario {
             pop(ResearchScanner, 12, 1200, (250, 550), 0.0, 0.0, (6, 20), 200),
             pop(Botnet, 6, 4300, (80, 220), 0.2, 0.0, (4, 45), 3),
             pop(TargetedScanner, 15, 300, (300, 900), 0.0, 0.0, (4, 30), 4),
-            pop(Backscatter, 6, 800, (100, 300), 0.0, 0.2, (2, 60), 1),
+            pop(Backscatter, 6, 800, (100, 300), 0.0, 0.2, (2, 60), 16),
         ],
         noise: Noise { n_senders: 20_000, active_share: 0.08, max_packets: 60, linger: 0.5 },
         fates: Fates {
@@ -568,7 +569,7 @@ fn large() -> Scenario {
             pop(ResearchScanner, 30, 5000, (550, 1200), 0.0, 0.0, (6, 20), 500),
             pop(Botnet, 12, 31_500, (60, 180), 0.2, 0.0, (4, 45), 3),
             pop(TargetedScanner, 40, 1500, (300, 900), 0.0, 0.0, (4, 30), 4),
-            pop(Backscatter, 15, 4000, (100, 300), 0.0, 0.2, (2, 60), 1),
+            pop(Backscatter, 15, 4000, (100, 300), 0.0, 0.2, (2, 60), 24),
         ],
         noise: Noise { n_senders: 80_000, active_share: 0.12, max_packets: 80, linger: 0.5 },
         fates: Fates {

@@ -148,11 +148,11 @@ impl<'a> DayStream<'a> {
                 rec.tcp_seq = Some(dst);
                 rec.dst_port = Some(port);
             }
-            Probe::SynAck(port) | Probe::Rst(port) => {
-                rec.src_port = Some(port);
-                rec.dst_port = Some(ephemeral);
+            Probe::SynAck(from, to) | Probe::Rst(from, to) => {
+                rec.src_port = Some(from);
+                rec.dst_port = Some(to);
                 rec.tcp_seq = Some(rng.random());
-                rec.tcp_flags = Some(if matches!(probe, Probe::SynAck(_)) {
+                rec.tcp_flags = Some(if matches!(probe, Probe::SynAck(..)) {
                     tcp_flags::SYN | tcp_flags::ACK
                 } else {
                     tcp_flags::RST | tcp_flags::ACK

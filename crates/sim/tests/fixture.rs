@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 
 use darkdca_sim::{Manifest, Scenario, Simulation, Truth, generate};
-use darkdca_trace::CaptureReader;
+use darkdca_trace::{BatchParams, Batcher, CaptureReader, Prefix};
 
 fn committed() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/scenario")
@@ -51,4 +51,38 @@ fn the_trace_reader_reads_back_every_packet() {
     let streamed: Vec<_> = sim.day_stream(day.day).unwrap().collect();
     assert_eq!(read.len() as u64, truth.n_packets);
     assert_eq!(read, streamed);
+}
+
+/// The trace crate's own daily batching and activity filter agree with the
+/// truth: one batch per simulated day, same packets, senders and active
+/// senders, and the same Mirai-like senders as the truth's botnets.
+#[test]
+fn the_trace_crate_batches_the_scenario_as_the_truth_says() {
+    let dir = committed();
+    let manifest = Manifest::load(&dir).unwrap();
+    let prefix: Prefix = manifest.scenario.telescope.to_string().parse().unwrap();
+    let mut batcher = Batcher::new(BatchParams::default().telescope(vec![prefix])).unwrap();
+    for day in &manifest.days {
+        let (pcap, _) = manifest.day_paths(&dir, day);
+        batcher.feed(CaptureReader::open(&pcap).unwrap()).unwrap();
+    }
+    let batches = batcher.finish();
+    assert_eq!(batches.len(), manifest.days.len());
+    for (batch, day) in batches.iter().zip(&manifest.days) {
+        let truth = Truth::load(&manifest.day_paths(&dir, day).1).unwrap();
+        assert_eq!(batch.id().start_ns(), truth.start_ns);
+        assert_eq!(batch.n_packets(), truth.n_packets);
+        assert_eq!(batch.n_senders() as u32, truth.n_senders);
+        assert_eq!(batch.active_senders(5).count() as u32, truth.n_active_senders);
+        let bots: Vec<_> = truth
+            .groups
+            .iter()
+            .filter(|g| g.kind == darkdca_sim::GroupKind::Botnet)
+            .map(|g| g.id)
+            .collect();
+        let n_bots =
+            truth.senders.iter().filter(|s| s.group.is_some_and(|g| bots.contains(&g))).count();
+        let n_mirai = batch.senders().iter().filter(|s| s.is_mirai_like()).count();
+        assert_eq!(n_mirai, n_bots, "day {}", day.day);
+    }
 }

@@ -131,10 +131,48 @@ fn parse_to_daily_stats(path: &Path) -> usize {
     b.finish().iter().map(|batch| batch.n_senders()).sum()
 }
 
+/// CPU time of this thread in nanoseconds (Linux schedstat), or `None`.
+fn cpu_ns() -> Option<u64> {
+    let s = std::fs::read_to_string("/proc/thread-self/schedstat").ok()?;
+    s.split_whitespace().next()?.parse().ok()
+}
+
+/// Runs each workload three times and prints packets per CPU-second next to
+/// packets per wall-second: on a shared machine the former approximates the
+/// speed of one dedicated core.
+fn cpu_report(path: &Path, n_packets: u64) {
+    let runs: [(&str, &dyn Fn() -> u64); 3] = [
+        ("read_bytes", &|| read_bytes(path)),
+        ("parse_records", &|| parse_only(path)),
+        ("parse_to_daily_stats", &|| parse_to_daily_stats(path) as u64),
+    ];
+    for (name, f) in runs {
+        let (mut best_cpu, mut best_wall) = (f64::MAX, f64::MAX);
+        for _ in 0..3 {
+            let (c0, t0) = (cpu_ns(), std::time::Instant::now());
+            black_box(f());
+            let wall = t0.elapsed().as_secs_f64();
+            if let (Some(a), Some(b)) = (c0, cpu_ns()) {
+                best_cpu = best_cpu.min((b - a) as f64 / 1e9);
+            }
+            best_wall = best_wall.min(wall);
+        }
+        let mpps = |secs: f64| n_packets as f64 / secs / 1e6;
+        println!(
+            "cpu-time {name}: {:.2} Mpps per CPU-second, {:.2} Mpps wall ({:.3} s CPU, {:.3} s wall, best of 3)",
+            mpps(best_cpu),
+            mpps(best_wall),
+            best_cpu,
+            best_wall
+        );
+    }
+}
+
 fn bench(c: &mut Criterion) {
     let (path, n_packets) = capture(target_bytes());
     // Warm the page cache.
     black_box(read_bytes(&path));
+    cpu_report(&path, n_packets);
     let mut g = c.benchmark_group("trace_small_packets");
     g.throughput(Throughput::Elements(n_packets));
     g.sample_size(10);

@@ -8,7 +8,7 @@ use crate::error::{Error, Result};
 use crate::prefix::Prefix;
 use crate::record::{Addr, PacketRecord, proto};
 use crate::service::{N_KEYS, Service, service_key};
-use crate::stats::{Distinct, FxBuild, TopK, mix64};
+use crate::stats::{FxBuild, mix64, radix_sort};
 use crate::time::format_utc;
 
 /// Nanoseconds in a day.
@@ -78,7 +78,7 @@ impl BatchParams {
         self
     }
 
-    /// Number of top ports kept per sender (default 5, at most 8).
+    /// Number of top ports reported per sender (default 5).
     #[must_use]
     pub fn n_top_ports(mut self, n: usize) -> Self {
         self.n_top_ports = n;
@@ -89,8 +89,8 @@ impl BatchParams {
     ///
     /// # Errors
     ///
-    /// [`Error::Params`] if the window is not positive, the disorder
-    /// tolerance is negative, or more than 8 top ports are asked for.
+    /// [`Error::Params`] if the window is not positive or the disorder
+    /// tolerance is negative.
     pub fn check(&self) -> Result<()> {
         if self.window_ns <= 0 {
             return Err(Error::Params { name: "window_ns", reason: "must be positive".into() });
@@ -99,12 +99,6 @@ impl BatchParams {
             return Err(Error::Params {
                 name: "max_disorder_ns",
                 reason: "must not be negative".into(),
-            });
-        }
-        if self.n_top_ports > crate::stats::TOP_K {
-            return Err(Error::Params {
-                name: "n_top_ports",
-                reason: format!("at most {} are tracked", crate::stats::TOP_K),
             });
         }
         Ok(())
@@ -158,19 +152,6 @@ pub struct ProtocolCounts {
     pub other: u64,
 }
 
-impl ProtocolCounts {
-    #[inline]
-    fn add(&mut self, p: u8, c: u64) {
-        match p {
-            proto::TCP => self.tcp += c,
-            proto::UDP => self.udp += c,
-            proto::ICMP | proto::ICMPV6 => self.icmp += c,
-            proto::GRE => self.gre += c,
-            _ => self.other += c,
-        }
-    }
-}
-
 /// What one sender did in one batch.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct SenderStats {
@@ -178,17 +159,14 @@ pub struct SenderStats {
     pub addr: Addr,
     /// Packets sent.
     pub n_packets: u64,
-    /// Distinct destination ports (TCP and UDP port numbers together).
+    /// Distinct destination services with a port: (protocol, port) pairs,
+    /// so TCP 80 and UDP 80 count twice.
     pub n_dst_ports: u64,
-    /// Distinct destination addresses.
+    /// Distinct destination addresses (IPv6 destinations are told apart by a
+    /// 32-bit hash, so two may rarely count as one).
     pub n_dst_addrs: u64,
-    /// Whether both distinct counts are exact: they are up to 4,096 distinct
-    /// values, then estimated with HyperLogLog (±3.3 % standard error).
-    /// Distinct IPv6 destinations are counted by a 32-bit hash.
-    pub distinct_exact: bool,
-    /// The most targeted services with their packet counts, most first
-    /// (exact while the sender used at most 8 services, else space-saving
-    /// estimates).
+    /// The most targeted services with their packet counts, most first, ties
+    /// by service (exact).
     pub top_ports: Vec<(Service, u64)>,
     /// Packets per protocol.
     pub protocols: ProtocolCounts,
@@ -214,53 +192,127 @@ impl SenderStats {
     }
 }
 
-/// Running statistics of one sender.
-#[derive(Debug, Clone)]
+/// Running statistics of one sender: one cache line, since one is touched
+/// per packet at a random place in memory. Distinct counts and top ports are
+/// computed when the batch is finished, from the sorted logs. The ICMP, GRE
+/// and Mirai-like counters saturate at 2^32 - 1 packets per batch.
+#[derive(Debug, Clone, Copy)]
+#[repr(align(64))]
 struct SenderAcc {
     n_packets: u64,
-    n_mirai: u64,
     first_ns: i64,
     last_ns: i64,
-    protocols: ProtocolCounts,
-    ports: Distinct,
-    dsts: Distinct,
-    top: TopK,
+    tcp: u64,
+    udp: u64,
+    icmp: u32,
+    gre: u32,
+    n_mirai: u32,
+    /// The latest destination key logged for this sender.
+    last_dst: u32,
+    has_dst: bool,
 }
 
 impl SenderAcc {
     fn new(ts: i64) -> Self {
         Self {
             n_packets: 0,
-            n_mirai: 0,
             first_ns: ts,
             last_ns: ts,
-            protocols: ProtocolCounts::default(),
-            ports: Distinct::default(),
-            dsts: Distinct::default(),
-            top: TopK::default(),
+            tcp: 0,
+            udp: 0,
+            icmp: 0,
+            gre: 0,
+            n_mirai: 0,
+            last_dst: 0,
+            has_dst: false,
         }
     }
 
-    fn finish(&self, addr: Addr, n_top: usize) -> SenderStats {
-        SenderStats {
-            addr,
-            n_packets: self.n_packets,
-            n_dst_ports: self.ports.count(),
-            n_dst_addrs: self.dsts.count(),
-            distinct_exact: self.ports.is_exact() && self.dsts.is_exact(),
-            top_ports: self
-                .top
-                .top(n_top)
-                .into_iter()
-                .map(|(k, n)| (Service::from_key(k), n))
-                .collect(),
-            protocols: self.protocols,
-            first_seen_ns: self.first_ns,
-            last_seen_ns: self.last_ns,
-            n_mirai: self.n_mirai,
+    fn protocols(&self) -> ProtocolCounts {
+        let (icmp, gre) = (u64::from(self.icmp), u64::from(self.gre));
+        let known = self.tcp + self.udp + icmp + gre;
+        ProtocolCounts {
+            tcp: self.tcp,
+            udp: self.udp,
+            icmp,
+            gre,
+            other: self.n_packets.saturating_sub(known),
         }
     }
 }
+
+/// Saturating add of a packet count to a 32-bit counter.
+#[inline]
+fn add32(x: &mut u32, c: u64) {
+    *x = u32::try_from(u64::from(*x) + c).unwrap_or(u32::MAX);
+}
+
+/// An open-addressing table from sender address to sender index (linear
+/// probing, at most half full). Its slot for a hash can be touched ahead of
+/// use, which lets the processor fetch several senders' slots at once.
+#[derive(Debug, Default)]
+struct SenderTable {
+    /// `(address, index)`; index `u32::MAX` marks an empty slot.
+    slots: Vec<(Addr, u32)>,
+    len: usize,
+}
+
+const EMPTY: u32 = u32::MAX;
+
+impl SenderTable {
+    #[inline]
+    fn hash(a: &Addr) -> u64 {
+        use std::hash::BuildHasher;
+        FxBuild::default().hash_one(a)
+    }
+
+    #[inline]
+    fn mask(&self) -> usize {
+        self.slots.len().wrapping_sub(1)
+    }
+
+    /// Loads the home slot of `h` (the value only feeds a dummy sum).
+    #[inline]
+    fn touch(&self, h: u64) -> u32 {
+        self.slots.get(h as usize & self.mask()).map_or(0, |s| s.1)
+    }
+
+    /// The index of `a`, inserting it as `next` if absent.
+    #[inline]
+    fn get_or_insert(&mut self, a: Addr, h: u64, next: u32) -> u32 {
+        if (self.len + 1) * 2 > self.slots.len() {
+            self.grow();
+        }
+        let mask = self.mask();
+        let mut i = h as usize & mask;
+        loop {
+            let slot = &mut self.slots[i];
+            if slot.1 == EMPTY {
+                *slot = (a, next);
+                self.len += 1;
+                return next;
+            }
+            if slot.0 == a {
+                return slot.1;
+            }
+            i = (i + 1) & mask;
+        }
+    }
+
+    fn grow(&mut self) {
+        let cap = (self.slots.len() * 2).max(1024);
+        let old = std::mem::replace(&mut self.slots, vec![(Addr::Opaque(0), EMPTY); cap]);
+        self.len = 0;
+        for (a, id) in old {
+            if id != EMPTY {
+                self.get_or_insert(a, Self::hash(&a), id);
+            }
+        }
+    }
+}
+
+/// Records staged between touching their sender's slot and applying them.
+const STAGE: usize = 8;
 
 /// A 32-bit key of a destination for distinct counting.
 #[inline]
@@ -296,10 +348,16 @@ pub(crate) fn log_fields(e: u64) -> (u32, u32, u64) {
 struct BatchBuilder {
     start_ns: i64,
     end_ns: i64,
-    index: HashMap<Addr, u32, FxBuild>,
+    table: SenderTable,
     addrs: Vec<Addr>,
     accs: Vec<SenderAcc>,
+    /// Records whose slot was touched, applied `STAGE` records later.
+    staged: VecDeque<(PacketRecord, u64)>,
+    touched: u32,
     log: Vec<u64>,
+    /// `(sender << 32) | destination key`, one per packet whose destination
+    /// differs from the sender's previous one.
+    dst_log: Vec<u64>,
     /// Per service key, the position of its latest log entry (or `usize::MAX`).
     last_entry: Vec<usize>,
     /// The sender of the latest log entries, and where its streak began.
@@ -314,10 +372,13 @@ impl BatchBuilder {
         Self {
             start_ns,
             end_ns: start_ns.saturating_add(window_ns),
-            index: HashMap::default(),
+            table: SenderTable::default(),
             addrs: Vec::new(),
             accs: Vec::new(),
+            staged: VecDeque::with_capacity(STAGE + 1),
+            touched: 0,
             log: Vec::new(),
+            dst_log: Vec::new(),
             last_entry: vec![usize::MAX; N_KEYS],
             streak_sender: u32::MAX,
             streak_start: 0,
@@ -326,32 +387,59 @@ impl BatchBuilder {
         }
     }
 
+    /// Stages a record: its sender's slot is loaded now and the record is
+    /// applied a few records later, so that the memory accesses of several
+    /// records overlap. Order is kept (first in, first out).
     #[inline]
     fn apply(&mut self, rec: &PacketRecord) {
+        let h = SenderTable::hash(&rec.src);
+        self.touched ^= self.table.touch(h);
+        self.staged.push_back((*rec, h));
+        if self.staged.len() > STAGE
+            && let Some((r, h)) = self.staged.pop_front()
+        {
+            self.apply_now(&r, h);
+        }
+    }
+
+    fn flush(&mut self) {
+        while let Some((r, h)) = self.staged.pop_front() {
+            self.apply_now(&r, h);
+        }
+    }
+
+    #[inline]
+    fn apply_now(&mut self, rec: &PacketRecord, h: u64) {
         let c = u64::from(rec.count.max(1));
         let next = self.addrs.len() as u32;
-        let sid = *self.index.entry(rec.src).or_insert(next);
+        let sid = self.table.get_or_insert(rec.src, h, next);
         if sid == next {
             self.addrs.push(rec.src);
             self.accs.push(SenderAcc::new(rec.ts_ns));
         }
-        let key = service_key(rec.proto, rec.dst_port);
         let acc = &mut self.accs[sid as usize];
         acc.n_packets += c;
         acc.first_ns = acc.first_ns.min(rec.ts_ns);
         acc.last_ns = acc.last_ns.max(rec.ts_ns);
-        acc.protocols.add(rec.proto, c);
-        if rec.is_mirai_like() {
-            acc.n_mirai += c;
+        match rec.proto {
+            proto::TCP => acc.tcp += c,
+            proto::UDP => acc.udp += c,
+            proto::ICMP | proto::ICMPV6 => add32(&mut acc.icmp, c),
+            proto::GRE => add32(&mut acc.gre, c),
+            _ => {}
         }
-        if let Some(p) = rec.dst_port {
-            acc.ports.insert(u32::from(p));
+        if rec.is_mirai_like() {
+            add32(&mut acc.n_mirai, c);
         }
         if let Some(d) = &rec.dst {
-            acc.dsts.insert(addr_key(d));
+            let k = addr_key(d);
+            if !acc.has_dst || acc.last_dst != k {
+                acc.last_dst = k;
+                acc.has_dst = true;
+                self.dst_log.push((u64::from(sid) << 32) | u64::from(k));
+            }
         }
-        acc.top.add(key, c);
-        self.log_push(sid, key, c);
+        self.log_push(sid, service_key(rec.proto, rec.dst_port), c);
         self.n_packets += c;
         self.n_records += 1;
     }
@@ -383,14 +471,68 @@ impl BatchBuilder {
         }
     }
 
-    fn finish(self, n_top: usize) -> Batch {
-        let senders =
-            self.addrs.iter().zip(&self.accs).map(|(a, acc)| acc.finish(*a, n_top)).collect();
+    fn finish(mut self, n_top: usize) -> Batch {
+        self.flush();
+        let n = self.addrs.len();
+        let sender_bits = u64::BITS - (n as u64).leading_zeros();
+        let mut index: HashMap<Addr, u32, FxBuild> = HashMap::default();
+        index.reserve(n);
+        for (i, a) in self.addrs.iter().enumerate() {
+            index.insert(*a, i as u32);
+        }
+
+        // Packets per (sender, service): sort a copy of the log by those
+        // fields (bits 14 and up) and add up the runs.
+        let mut services = self.log.clone();
+        radix_sort(&mut services, REPS_BITS, REPS_BITS + 18 + sender_bits);
+        let mut per_sender: Vec<Vec<(u32, u64)>> = vec![Vec::new(); n];
+        for e in services {
+            let (sid, key, reps) = log_fields(e);
+            let list = &mut per_sender[sid as usize];
+            match list.last_mut() {
+                Some((k, c)) if *k == key => *c += reps,
+                _ => list.push((key, reps)),
+            }
+        }
+
+        // Distinct destinations per sender: sort and count changes.
+        let mut dsts = self.dst_log;
+        radix_sort(&mut dsts, 0, 32 + sender_bits);
+        let mut n_dsts = vec![0u64; n];
+        let mut prev = None;
+        for e in dsts {
+            if prev != Some(e) {
+                n_dsts[(e >> 32) as usize] += 1;
+                prev = Some(e);
+            }
+        }
+
+        let senders = (0..n)
+            .map(|i| {
+                let acc = &self.accs[i];
+                let list = &mut per_sender[i];
+                let n_dst_ports =
+                    list.iter().filter(|(k, _)| (*k as usize) < 2 * 65_536).count() as u64;
+                list.sort_unstable_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+                list.truncate(n_top);
+                SenderStats {
+                    addr: self.addrs[i],
+                    n_packets: acc.n_packets,
+                    n_dst_ports,
+                    n_dst_addrs: n_dsts[i],
+                    top_ports: list.iter().map(|&(k, c)| (Service::from_key(k), c)).collect(),
+                    protocols: acc.protocols(),
+                    first_seen_ns: acc.first_ns,
+                    last_seen_ns: acc.last_ns,
+                    n_mirai: u64::from(acc.n_mirai),
+                }
+            })
+            .collect();
         Batch {
             id: BatchId(self.start_ns),
             end_ns: self.end_ns,
             senders,
-            index: self.index,
+            index,
             log: self.log,
             n_packets: self.n_packets,
             n_records: self.n_records,
@@ -403,8 +545,8 @@ impl BatchBuilder {
 ///
 /// Memory: the sender table grows with the number of senders; the packet
 /// log, which the i-DarkVec corpus needs to order senders by packet time,
-/// holds at most 8 bytes per packet: packets of one sender to one service
-/// share an entry while no other sender's packet comes in between.
+/// holds at most 8 bytes per packet (packets of one sender to one service
+/// share an entry while no other sender's packet comes in between).
 #[derive(Debug, Clone)]
 pub struct Batch {
     id: BatchId,

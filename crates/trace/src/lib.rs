@@ -117,19 +117,25 @@
 //!
 //! # Memory
 //!
-//! Readers use constant memory. A batch uses memory in proportion to its
-//! senders (about 200 bytes each, plus exact distinct-value sets of up to
-//! 4,096 values per sender before they turn into 1 KiB HyperLogLog sketches)
-//! and, for the corpus, 8 bytes per packet at most in its packet log (runs of
-//! one sender to one service share an entry while no other sender
-//! interleaves). The reordering buffer holds the records of the last
+//! Readers use constant memory. A batch keeps about 100 bytes per sender
+//! and two logs: the packet log, which the corpus needs to order senders by
+//! packet time (8 bytes per packet at most: packets of one sender to one
+//! service share an entry while no other sender interleaves), and a
+//! destination log for exact distinct counts (8 bytes per packet whose
+//! destination differs from the sender's previous one). So a batch is
+//! bounded by senders plus up to 16 bytes per packet: about 160 MB for a
+//! day of 10 million packets. Per-sender distinct counts and top ports are
+//! computed when the batch finishes, by radix-sorting copies of the logs,
+//! which keeps the per-packet work to one hash-table lookup and sequential
+//! appends. The reordering buffer holds the records of the last
 //! [`BatchParams::max_disorder_ns`] (one hour by default).
 //!
 //! # Limitations
 //!
-//! * Distinct counts above 4,096 per sender are estimates (±3.3 %); IPv6
-//!   destinations are counted by a 32-bit hash. Top ports are exact while a
-//!   sender used at most 8 services.
+//! * IPv6 destinations are told apart by a 32-bit hash in the distinct
+//!   count (all other counts are exact).
+//! * Memory grows with packets per batch (see above), not only with
+//!   senders.
 //! * Byte offsets in errors refer to the decompressed stream of `.gz` input.
 //! * Simple packet blocks have no timestamp and take the previous packet's.
 //! * The `mirai` column of the i-DarkVec CSV is not read (no record field);
@@ -146,9 +152,6 @@
 //!   CoNEXT 2021.
 //! * L. Gioacchini et al., *i-DarkVec: Incremental embeddings for darknet
 //!   traffic analysis*, ACM TOIT 2023.
-//! * A. Metwally, D. Agrawal, A. El Abbadi, *Efficient computation of
-//!   frequent and top-k elements in data streams*, ICDT 2005 (top ports).
-//! * P. Flajolet, É. Fusy, O. Gandouet, F. Meunier, *HyperLogLog*, AofA 2007.
 
 mod batch;
 mod capture;

@@ -92,7 +92,13 @@ pub fn syn(ts_ns: i64, src: Addr, dst: Ipv4Addr, port: u16, mirai: bool) -> Pack
 /// `rounds` rounds over the day, each round every member probing every
 /// port of the group once, in shuffled order; `n_noise` one-off senders
 /// send 1 to 3 packets to random ports.
-pub fn day_records(day: i64, groups: &[Group], rounds: u32, n_noise: u32, seed: u64) -> Vec<PacketRecord> {
+pub fn day_records(
+    day: i64,
+    groups: &[Group],
+    rounds: u32,
+    n_noise: u32,
+    seed: u64,
+) -> Vec<PacketRecord> {
     let mut rng = Rng::new(seed ^ (day as u64).wrapping_mul(0x1000_0000_01b3));
     let start = day * DAY_NS;
     let step = DAY_NS / i64::from(rounds.max(1) + 1);
@@ -103,7 +109,10 @@ pub fn day_records(day: i64, groups: &[Group], rounds: u32, n_noise: u32, seed: 
             rng.shuffle(&mut order);
             for (k, &src) in order.iter().enumerate() {
                 for &port in &g.ports {
-                    let ts = start + i64::from(r) * step + (k as i64) * 1_000_000 + rng.below(1_000) as i64;
+                    let ts = start
+                        + i64::from(r) * step
+                        + (k as i64) * 1_000_000
+                        + rng.below(1_000) as i64;
                     let dst = Ipv4Addr::new(192, 0, 2, rng.below(256) as u8);
                     out.push(syn(ts, src, dst, port, g.mirai));
                 }

@@ -62,3 +62,13 @@ pub fn floor(x: &Array2<f32>) -> f32 {
     total
 }
 
+/// Independent standard normal rows: no cluster structure (a harder case for the tree).
+///
+/// # Panics
+///
+/// Never: the distribution parameters are constants.
+pub fn scattered(n: usize, dims: usize, seed: u64) -> Array2<f32> {
+    let mut rng = StdRng::seed_from_u64(seed);
+    let normal = Normal::new(0.0_f32, 1.0).expect("valid normal");
+    Array2::from_shape_fn((n, dims), |_| normal.sample(&mut rng))
+}

@@ -1,0 +1,218 @@
+//! The `darkdca` binary on tiny generated captures: outputs, resumption,
+//! refusals and exit codes.
+
+use std::net::Ipv4Addr;
+use std::path::Path;
+use std::process::{Command, Output};
+
+use darkdca::trace::{Addr, PacketRecord, PcapWriter, WriterOptions, proto, tcp_flags};
+
+const DAY_NS: i64 = 86_400_000_000_000;
+/// 2026-01-01.
+const DAY0: i64 = 20_454;
+
+fn darkdca(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_darkdca")).args(args).output().expect("the binary runs")
+}
+
+fn text(o: &Output) -> String {
+    format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr))
+}
+
+/// One day: three groups of 15 senders, each probing its own two ports in
+/// 6 rounds, plus 20 one-packet senders.
+fn day(d: i64) -> Vec<PacketRecord> {
+    let ports = [[22u16, 2222], [445, 139], [23, 2323]];
+    let mut out = Vec::new();
+    let mut k: i64 = 0;
+    for round in 0..6 {
+        for (g, pair) in ports.iter().enumerate() {
+            for m in 0..15u8 {
+                // Rotate the order each round so neighbours change.
+                let m = (m + round as u8 * 7) % 15;
+                for &port in pair {
+                    k += 1;
+                    let src = Addr::V4(Ipv4Addr::new(10, g as u8 + 1, 0, m));
+                    out.push(syn((DAY0 + d) * DAY_NS + k * 1_000_000_000, src, port));
+                }
+            }
+        }
+    }
+    for i in 0..20u8 {
+        out.push(syn(
+            (DAY0 + d) * DAY_NS + 3600 * 1_000_000_000,
+            Addr::V4(Ipv4Addr::new(203, 0, 113, i)),
+            8080,
+        ));
+    }
+    out
+}
+
+fn syn(ts_ns: i64, src: Addr, port: u16) -> PacketRecord {
+    PacketRecord {
+        ts_ns,
+        src,
+        dst: Some(Addr::V4(Ipv4Addr::new(192, 0, 2, 1))),
+        proto: proto::TCP,
+        src_port: Some(40_000),
+        dst_port: Some(port),
+        tcp_flags: Some(tcp_flags::SYN),
+        tcp_seq: Some(1),
+        len: 40,
+        count: 1,
+    }
+}
+
+fn write_pcap(path: &Path, records: &[PacketRecord]) {
+    let file = std::fs::File::create(path).unwrap();
+    let mut w = PcapWriter::new(file, WriterOptions::default()).unwrap();
+    for r in records {
+        w.write_record(r).unwrap();
+    }
+    w.finish().unwrap();
+}
+
+/// A folder with two day captures and a small, fast configuration.
+fn setup(dir: &Path) {
+    let caps = dir.join("caps");
+    std::fs::create_dir_all(&caps).unwrap();
+    write_pcap(&caps.join("day-0.pcap"), &day(0));
+    write_pcap(&caps.join("day-1.pcap"), &day(1));
+    std::fs::write(caps.join("notes.txt"), "not a capture").unwrap();
+    std::fs::write(
+        dir.join("small.toml"),
+        "[embedding]\nvector_size = 24\nbootstrap_epochs = 15\nepochs = 5\n",
+    )
+    .unwrap();
+}
+
+fn s(p: &Path) -> &str {
+    p.to_str().unwrap()
+}
+
+#[test]
+fn run_writes_outputs_and_resumes_without_counting_twice() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    setup(dir);
+    let (state, out, caps) = (dir.join("state"), dir.join("out"), dir.join("caps"));
+    let args = [
+        "run",
+        s(&caps),
+        "--state",
+        s(&state),
+        "--out",
+        s(&out),
+        "--config",
+        s(&dir.join("small.toml")),
+    ];
+    let o = darkdca(&args);
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(text(&o).contains("2 day(s) processed"), "{}", text(&o));
+
+    // JSON: versioned, 45 active senders in 3 clusters.
+    let json: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("days/2026-01-01.json")).unwrap()).unwrap();
+    assert_eq!(json["schema_version"], 1);
+    assert_eq!(json["stats"]["n_senders"], 65);
+    assert_eq!(json["stats"]["n_active"], 45);
+    assert_eq!(json["clusters"].as_array().unwrap().len(), 3, "{}", json["clusters"]);
+    let day1: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("days/2026-01-02.json")).unwrap()).unwrap();
+    let kinds: Vec<&str> = day1["transitions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(kinds, ["survived"; 3]);
+
+    // CSV: a header and one row per active sender.
+    let csv = std::fs::read_to_string(out.join("days/2026-01-02.senders.csv")).unwrap();
+    let mut lines = csv.lines();
+    assert_eq!(lines.next(), Some("address,day,cluster,lineage,packets,label"));
+    assert_eq!(lines.count(), 45);
+
+    // The same captures again: refused with exit 3, nothing counted twice.
+    let again = darkdca(&["run", s(&caps), "--state", s(&state), "--out", s(&out)]);
+    assert_eq!(again.status.code(), Some(3), "{}", text(&again));
+    assert!(text(&again).contains("already"), "{}", text(&again));
+    let skip =
+        darkdca(&["run", s(&caps), "--state", s(&state), "--out", s(&out), "--skip-processed"]);
+    assert!(skip.status.success(), "{}", text(&skip));
+    assert!(text(&skip).contains("0 day(s) processed, 2 skipped"), "{}", text(&skip));
+    let meta: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(state.join("meta.json")).unwrap()).unwrap();
+    assert_eq!(meta["days"].as_array().unwrap().len(), 2);
+
+    // Another preset than the state's is refused.
+    let other =
+        darkdca(&["run", s(&caps), "--state", s(&state), "--out", s(&out), "--preset", "novtrack"]);
+    assert_eq!(other.status.code(), Some(3), "{}", text(&other));
+
+    // show and report.
+    let lineage = json["clusters"][0]["lineage"].as_u64().unwrap().to_string();
+    let shown = darkdca(&["show", &lineage, "--state", s(&state)]);
+    assert!(shown.status.success(), "{}", text(&shown));
+    assert!(text(&shown).contains("2026-01-02"), "{}", text(&shown));
+    let missing = darkdca(&["show", "999999", "--state", s(&state)]);
+    assert_eq!(missing.status.code(), Some(3));
+    let report = darkdca(&["report", "--state", s(&state), "--out", s(&out)]);
+    assert!(report.status.success(), "{}", text(&report));
+    let html = std::fs::read_to_string(out.join("index.html")).unwrap();
+    assert!(html.contains("<svg"));
+}
+
+#[test]
+fn exit_codes_for_usage_and_bad_input() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    setup(dir);
+    let (state, out) = (dir.join("state"), dir.join("out"));
+
+    // Usage error: clap's status 2.
+    assert_eq!(darkdca(&["run", "x"]).status.code(), Some(2));
+    // Nothing to read.
+    let o = darkdca(&["run", s(&dir.join("nope")), "--state", s(&state), "--out", s(&out)]);
+    assert_eq!(o.status.code(), Some(3), "{}", text(&o));
+    // Not a capture.
+    let o =
+        darkdca(&["run", s(&dir.join("caps/notes.txt")), "--state", s(&state), "--out", s(&out)]);
+    assert_eq!(o.status.code(), Some(3), "{}", text(&o));
+    // A configuration with an unknown field, and one with a bad value.
+    std::fs::write(dir.join("bad.toml"), "[tracking]\ntau = 0.7\n").unwrap();
+    let o = darkdca(&[
+        "run",
+        s(&dir.join("caps")),
+        "--state",
+        s(&state),
+        "--out",
+        s(&out),
+        "--config",
+        s(&dir.join("bad.toml")),
+    ]);
+    assert_eq!(o.status.code(), Some(3), "{}", text(&o));
+    assert!(text(&o).contains("tau"), "{}", text(&o));
+    std::fs::write(dir.join("bad2.toml"), "[tracking]\nmatch_threshold = 2.0\n").unwrap();
+    let o = darkdca(&["config", "--config", s(&dir.join("bad2.toml"))]);
+    assert_eq!(o.status.code(), Some(3), "{}", text(&o));
+    assert!(text(&o).contains("tracking.match_threshold"), "{}", text(&o));
+    // A state of another format version.
+    std::fs::create_dir_all(&state).unwrap();
+    std::fs::write(state.join("meta.json"), "{\"format_version\": 99}").unwrap();
+    let o = darkdca(&["run", s(&dir.join("caps")), "--state", s(&state), "--out", s(&out)]);
+    assert_eq!(o.status.code(), Some(3), "{}", text(&o));
+    assert!(text(&o).contains("format version 99"), "{}", text(&o));
+}
+
+#[test]
+fn help_has_examples_and_config_prints_presets() {
+    let o = darkdca(&["--help"]);
+    assert!(o.status.success());
+    assert!(text(&o).contains("Examples:") && text(&o).contains("Exit status"));
+    let o = darkdca(&["config", "--preset", "novtrack"]);
+    assert!(o.status.success(), "{}", text(&o));
+    let toml = String::from_utf8_lossy(&o.stdout).into_owned();
+    let c = darkdca::Config::from_toml_str(&toml).unwrap();
+    assert_eq!(c, darkdca::Config::preset(darkdca::Preset::Novtrack));
+}

@@ -1,0 +1,129 @@
+//! What a pipeline run produced, reduced to what scoring needs.
+//!
+//! [`RunDay`] is built from the facade's [`DayResult`] (in memory, or read
+//! back from the `days/*.json` files of an output directory); tests and
+//! other producers may build it directly.
+
+use std::net::Ipv4Addr;
+use std::path::Path;
+
+use darkdca::DayResult;
+use darkdca_sim::Transition;
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+
+/// One cluster of one batch, as the pipeline reported it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RunCluster {
+    /// The cluster's lineage (global id).
+    pub lineage: u64,
+    /// Its member senders.
+    pub members: Vec<Ipv4Addr>,
+    /// Mean silhouette of its members (NaN when undefined).
+    pub silhouette: f64,
+    /// Whether the tracker reported it as emerged in this batch.
+    pub emerged: bool,
+    /// Whether it was flagged novel.
+    pub novel: bool,
+}
+
+/// One batch of a pipeline run.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RunDay {
+    /// Start of the batch, seconds since the Unix epoch; matched against
+    /// the truth's `start_ns`.
+    pub start_unix: i64,
+    /// The batch's clusters.
+    pub clusters: Vec<RunCluster>,
+    /// What the tracker said became of each cluster of the previous batch,
+    /// by that cluster's lineage.
+    pub transitions: Vec<(u64, Transition)>,
+}
+
+impl RunDay {
+    /// The reduced form of a facade result.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::BadAddress`] when a member is not an IPv4 address (the
+    /// simulator is IPv4 only), [`Error::UnknownTransition`] for a
+    /// transition name other than the five the facade writes.
+    pub fn from_result(r: &DayResult) -> Result<Self> {
+        let start_unix = r.start_unix;
+        let clusters = r
+            .clusters
+            .iter()
+            .map(|c| {
+                let members = c
+                    .members
+                    .iter()
+                    .map(|m| {
+                        m.parse::<Ipv4Addr>().map_err(|_| Error::BadAddress {
+                            start_unix,
+                            lineage: c.lineage,
+                            address: m.clone(),
+                        })
+                    })
+                    .collect::<Result<Vec<_>>>()?;
+                Ok(RunCluster {
+                    lineage: c.lineage,
+                    members,
+                    silhouette: c.silhouette,
+                    emerged: c.origin == "emerged",
+                    novel: c.novel,
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        let transitions = r
+            .transitions
+            .iter()
+            .map(|t| Ok((t.lineage, transition_of(&t.kind, start_unix)?)))
+            .collect::<Result<Vec<_>>>()?;
+        Ok(Self { start_unix, clusters, transitions })
+    }
+
+    /// The transition reported for the previous batch's cluster `lineage`.
+    #[must_use]
+    pub fn transition_of(&self, lineage: u64) -> Option<Transition> {
+        self.transitions.iter().find(|(l, _)| *l == lineage).map(|&(_, t)| t)
+    }
+}
+
+/// The transition named by the facade's lowercase word.
+fn transition_of(name: &str, start_unix: i64) -> Result<Transition> {
+    Ok(match name {
+        "survived" => Transition::Survived,
+        "split" => Transition::Split,
+        "absorbed" => Transition::Absorbed,
+        "disappeared" => Transition::Disappeared,
+        "inactive" => Transition::Inactive,
+        _ => return Err(Error::UnknownTransition { start_unix, name: name.to_owned() }),
+    })
+}
+
+/// Reads every day result (`<out>/days/*.json`) of an output directory
+/// written by the `darkdca` command, oldest first.
+///
+/// # Errors
+///
+/// [`Error::Io`] when the directory or a file cannot be read,
+/// [`Error::Json`] when a file is not a day result.
+pub fn load_results(out_dir: &Path) -> Result<Vec<DayResult>> {
+    let days = out_dir.join("days");
+    let entries = std::fs::read_dir(&days).map_err(|e| Error::io(&days, e))?;
+    let mut results = Vec::new();
+    for entry in entries {
+        let path = entry.map_err(|e| Error::io(&days, e))?.path();
+        let is_json = path.extension().is_some_and(|e| e == "json");
+        if !is_json {
+            continue;
+        }
+        let text = std::fs::read(&path).map_err(|e| Error::io(&path, e))?;
+        let r: DayResult =
+            serde_json::from_slice(&text).map_err(|source| Error::Json { path: path.clone(), source })?;
+        results.push(r);
+    }
+    results.sort_by_key(|r| r.start_unix);
+    Ok(results)
+}
