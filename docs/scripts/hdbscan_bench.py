@@ -47,8 +47,11 @@ else:
 elapsed = time.perf_counter() - start
 if labels_out != "-":
     np.savetxt(labels_out, labels, fmt="%d")
-peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
-print(json.dumps({"kind": kind, "n": int(x.shape[0]), "seconds": elapsed, "peak_mib": peak,
+usage = resource.getrusage(resource.RUSAGE_SELF)
+peak = usage.ru_maxrss / 1024.0
+cpu = usage.ru_utime + usage.ru_stime
+print(json.dumps({"kind": kind, "n": int(x.shape[0]), "seconds": elapsed, "cpu_seconds": cpu,
+                  "peak_mib": peak,
                   "clusters": int(labels.max() + 1), "noise": int((labels == -1).sum())}))
 """
 

@@ -10,6 +10,7 @@ Usage (one size per process, so the peak memory belongs to that size):
     /work/venv-metrics/bin/python docs/scripts/metrics_bench.py N K [REPEATS] [METRIC]
     /work/venv-metrics/bin/python docs/scripts/metrics_bench.py 8000 60 3
     /work/venv-metrics/bin/python docs/scripts/metrics_bench.py 50000 600 1
+    /work/venv-metrics/bin/python docs/scripts/metrics_bench.py agreement
 """
 
 import resource
@@ -42,7 +43,22 @@ def blobs(n, dims, k, spread):
     return x.astype(np.float32), labels
 
 
+def agreement(n):
+    """AMI and ARI on the labelings of the agreement bench (600 x 500 groups)."""
+    from sklearn.metrics import adjusted_mutual_info_score, adjusted_rand_score
+
+    i = np.arange(n)
+    a, b = i % 600, (i * 7 + i // 13) % 500
+    for name, score in (("ari", adjusted_rand_score), ("ami", adjusted_mutual_info_score)):
+        start = time.perf_counter()
+        value = score(a, b)
+        print(f"n={n} sklearn_{name} seconds={time.perf_counter() - start:.3f} value={value:.12f}")
+
+
 def main():
+    if len(sys.argv) > 1 and sys.argv[1] == "agreement":
+        agreement(50_000)
+        return
     n = int(sys.argv[1]) if len(sys.argv) > 1 else 8000
     k = int(sys.argv[2]) if len(sys.argv) > 2 else 60
     repeats = int(sys.argv[3]) if len(sys.argv) > 3 else 1

@@ -169,11 +169,25 @@ def main():
                        np.where(rng.random(300) < 0.2, -1, np.repeat(np.arange(10), 30))),
     ]
 
+    # Larger labelings given by a formula instead of stored labels:
+    # a_i = i % 600, b_i = (7 i + i // 13) % 500 (also used by the bench).
+    formula = []
+    for n in (20_000,):
+        i = np.arange(n)
+        a, b = i % 600, (i * 7 + i // 13) % 500
+        formula.append({
+            "n": n,
+            "ari": float(adjusted_rand_score(a, b)),
+            "nmi": float(normalized_mutual_info_score(a, b)),
+            "ami": float(adjusted_mutual_info_score(a, b)),
+        })
+
     os.makedirs(OUT, exist_ok=True)
     meta = {"sklearn": sklearn.__version__, "numpy": np.__version__,
             "python": sys.version.split()[0]}
     write(os.path.join(OUT, "silhouette.json"), {"generator": meta, "cases": cases})
-    write(os.path.join(OUT, "agreement.json"), {"generator": meta, "cases": agreement})
+    write(os.path.join(OUT, "agreement.json"),
+          {"generator": meta, "cases": agreement, "formula_cases": formula})
 
 
 def write(path, value):

@@ -42,7 +42,9 @@ Examples:
   darkdca run day1.pcap day2.pcapng --state st --out out --labels big_gt.csv
   darkdca run 'logs/*.csv.gz' --csv-layout darkvec --state st --out out --format json
 
-Days are cut from packet timestamps (UTC). A state directory that already
+Days are cut from packet timestamps (UTC). At the end the HTML report of the
+whole state is written to OUT/index.html (unless --no-report). A state
+directory that already
 exists is resumed with its own configuration; giving --config or --preset
 that differ from it is refused. A day already in the state is refused
 (exit 3) unless --skip-processed is given.")]
@@ -134,6 +136,9 @@ pub struct RunArgs {
     /// Skip days already in the state instead of stopping with exit 3.
     #[arg(long)]
     pub skip_processed: bool,
+    /// Do not write the HTML report (OUT/index.html) at the end.
+    #[arg(long)]
+    pub no_report: bool,
 }
 
 /// Arguments of `report`.

@@ -1,6 +1,7 @@
 //! `darkdca report`: the run's state converted into the report's input.
 
 use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use anyhow::{Context, Result};
@@ -15,24 +16,31 @@ use crate::cli::ReportArgs;
 /// Days before a novel cluster's day shown in its activity raster.
 const RASTER_DAYS: usize = 14;
 
-/// Writes `index.html` and `report_input.json` into `--out`.
+/// `darkdca report`: writes `index.html` and `report_input.json` into `--out`.
 pub fn report(args: &ReportArgs, quiet: bool) -> Result<()> {
-    let state = StateDir::new(&args.state);
-    let meta = state.read_meta()?;
-    let days = load_days(&state, &meta)?;
-    let name = args.name.clone().unwrap_or_else(|| {
-        args.state.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default()
-    });
-    let input = build_input(&meta, &days, name);
-    let json_path = args.out.join("report_input.json");
-    let json = input.to_json()?;
-    darkdca::state::write_atomic(&json_path, json.as_bytes())?;
-    let page = rep::write_report(&input, &args.out)?;
-    info!(days = days.len(), lineages = input.lineages.len(), "report written");
+    let page = write(&args.state, &args.out, args.name.clone())?;
     if !quiet {
         println!("report: {}", page.display());
     }
     Ok(())
+}
+
+/// Writes the report of the state at `state_dir` into `out`; returns the
+/// page's path. `name` defaults to the state directory's name.
+pub fn write(state_dir: &Path, out: &Path, name: Option<String>) -> Result<PathBuf> {
+    let state = StateDir::new(state_dir);
+    let meta = state.read_meta()?;
+    let days = load_days(&state, &meta)?;
+    let name = name.unwrap_or_else(|| {
+        let dir = std::path::absolute(state_dir).unwrap_or_else(|_| state_dir.to_owned());
+        dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default()
+    });
+    let input = build_input(&meta, &days, name);
+    let json = input.to_json()?;
+    darkdca::state::write_atomic(&out.join("report_input.json"), json.as_bytes())?;
+    let page = rep::write_report(&input, out)?;
+    info!(days = days.len(), lineages = input.lineages.len(), "report written");
+    Ok(page)
 }
 
 /// Every day result of the state, oldest first.
@@ -136,7 +144,7 @@ fn day_summary(day: &DayResult) -> rep::DaySummary {
         silhouettes: day
             .clusters
             .iter()
-            .map(|c| c.silhouette.is_finite().then_some(c.silhouette))
+            .map(|c| c.silhouette)
             .collect(),
         cluster_sizes: day.clusters.iter().map(|c| c.size as u64).collect(),
     }
@@ -155,7 +163,7 @@ fn novel_cluster(
         lineage_id: cl.lineage,
         day_idx: d,
         size: cl.size as u64,
-        silhouette: cl.silhouette.is_finite().then_some(cl.silhouette),
+        silhouette: cl.silhouette,
         majority_label: Some(cl.majority_label.clone()),
         profile: rep::Profile {
             n_packets: p.packets,

@@ -80,9 +80,13 @@ pub fn run(args: &RunArgs, quiet: bool) -> Result<()> {
             "{late} records arrived after their day was closed and were left out (see --max-disorder)"
         );
     }
+    if !args.no_report && !runner.pipeline.days().is_empty() {
+        let page = crate::report::write(&args.state, &args.out, None)?;
+        info!(page = %page.display(), "report written");
+    }
     if !quiet {
         println!(
-            "{} day(s) processed, {} skipped; state in {}, outputs in {}",
+            "{} day(s) processed, {} skipped; state in {}, outputs and report in {}",
             runner.n_done,
             runner.n_skipped,
             args.state.display(),

@@ -63,8 +63,7 @@ fn text(days: &[DayResult], id: u64) -> String {
             },
         );
         let origin = if c.novel { "NOVEL" } else { c.origin.as_str() };
-        let sil =
-            if c.silhouette.is_finite() { format!("{:.2}", c.silhouette) } else { "-".into() };
+        let sil = c.silhouette.map_or_else(|| "-".to_owned(), |s| format!("{s:.2}"));
         let _ = writeln!(
             out,
             "{:<12} {:>6} {:>6} {:>7.2}  {:<9} {:<22} {}",

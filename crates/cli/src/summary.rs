@@ -64,7 +64,7 @@ fn cluster_line(c: &ClusterResult) -> String {
     };
     let services: Vec<&str> =
         c.profile.top_services.iter().take(3).map(|s| s.key.as_str()).collect();
-    let sil = if c.silhouette.is_finite() { format!("{:.2}", c.silhouette) } else { "-".into() };
+    let sil = c.silhouette.map_or_else(|| "-".to_owned(), |s| format!("{s:.2}"));
     format!(
         "#{:<5} {:<5} {:>5} senders  sil {:>5}  {:<28} mirai {:>3.0}%  label {} ({:.2})",
         c.lineage,

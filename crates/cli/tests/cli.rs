@@ -96,16 +96,8 @@ fn run_writes_outputs_and_resumes_without_counting_twice() {
     let dir = tmp.path();
     setup(dir);
     let (state, out, caps) = (dir.join("state"), dir.join("out"), dir.join("caps"));
-    let args = [
-        "run",
-        s(&caps),
-        "--state",
-        s(&state),
-        "--out",
-        s(&out),
-        "--config",
-        s(&dir.join("small.toml")),
-    ];
+    let small = dir.join("small.toml");
+    let args = ["run", s(&caps), "--state", s(&state), "--out", s(&out), "--config", s(&small)];
     let o = darkdca(&args);
     assert!(o.status.success(), "{}", text(&o));
     assert!(text(&o).contains("2 day(s) processed"), "{}", text(&o));

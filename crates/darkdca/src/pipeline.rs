@@ -470,7 +470,7 @@ impl Pipeline {
         for c in &analysis.clusters {
             let local = c.cluster.0;
             let ms = members.get(&local).map(Vec::as_slice).unwrap_or_default();
-            let silhouette = scores.per_cluster.get(&(local as i32)).copied().unwrap_or(f64::NAN);
+            let silhouette = scores.per_cluster.get(&(local as i32)).copied().filter(|s| s.is_finite());
             let purity = scores.purity.get(&(local as i32));
             let (origin, provenance, reidentified_from, is_novel) = match &c.origin {
                 dca::Origin::FirstBatch => ("first", None, None, false),
@@ -485,7 +485,7 @@ impl Pipeline {
                     let gate = cfg
                         .tracking
                         .novelty_min_silhouette
-                        .is_none_or(|g| silhouette >= f64::from(g));
+                        .is_none_or(|g| silhouette.is_some_and(|s| s >= f64::from(g)));
                     ("emerged", Some(prov.to_owned()), re, c.is_novel() && gate)
                 }
             };
@@ -666,8 +666,6 @@ impl Scores {
         if let Ok(sil) = metrics::silhouette(x, labels, metrics::Metric::Cosine) {
             s.per_cluster = sil.per_cluster;
             s.overall = Some(sil.score);
-        } else if let Some(&only) = labels.iter().find(|&&l| l >= 0) {
-            s.per_cluster.insert(only, f64::NAN);
         }
         let purity =
             metrics::purity(labels, truth).map_err(|e| Error::stage("metrics", day, &e))?;

@@ -91,8 +91,9 @@ pub struct ClusterResult {
     pub local_id: u32,
     /// Number of member senders.
     pub size: usize,
-    /// Mean silhouette of the members (cosine).
-    pub silhouette: f64,
+    /// Mean silhouette of the members (cosine); `None` when undefined
+    /// (a single cluster in the batch).
+    pub silhouette: Option<f64>,
     /// Most frequent label among members, unlabelled members counted as
     /// the class `labels.unknown_label`.
     pub majority_label: String,

@@ -159,3 +159,30 @@ fn a_day_without_active_senders_makes_every_cluster_inactive() {
     assert_eq!(r.transitions.len(), 3);
     assert!(r.transitions.iter().all(|t| t.kind == "inactive"));
 }
+
+#[test]
+fn the_novelty_gate_keeps_emerged_clusters_below_it_from_being_novel() {
+    let mut c = config().get().clone();
+    // No silhouette reaches 1: every emerged cluster stays un-novel.
+    c.tracking.novelty_min_silhouette = Some(1.0);
+    let mut p = Pipeline::new(c.check().unwrap()).unwrap();
+    let results = run_all(&mut p);
+    let d2 = &results[2];
+    assert_eq!(d2.emerged.len(), 1);
+    assert!(d2.novel.is_empty());
+    assert!(d2.clusters.iter().all(|c| !c.novel));
+}
+
+#[test]
+fn a_single_cluster_has_no_silhouette_and_its_day_round_trips() {
+    let dir = tempfile::tempdir().unwrap();
+    let one = vec![three_groups().remove(0)];
+    let mut p = Pipeline::create(dir.path(), config(), None).unwrap();
+    let r = p.process_records(&day_records(DAY0, &one, 8, 50, 1)).unwrap().pop().unwrap();
+    p.save().unwrap();
+    assert_eq!(r.stats.n_clusters, 1);
+    assert_eq!(r.stats.silhouette, None);
+    assert_eq!(r.clusters[0].silhouette, None);
+    let state = darkdca::state::StateDir::new(dir.path());
+    assert_eq!(state.read_day(&r.day).unwrap(), r);
+}

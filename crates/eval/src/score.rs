@@ -567,7 +567,7 @@ mod tests {
         let (run, truths) = two_days();
         let text = evaluate_run(&run, &truths, &params()).unwrap().to_string();
         assert!(text.contains("| fates recovered | 0.33 (1/3) |"), "{text}");
-        assert!(text.contains("day 1 Survive [2] -> [2]: group 2: expected Transition(Survived), found Transition(Absorbed)"), "{text}");
+        assert!(text.contains("day 1 Survive [2] -> []: group 2: expected Transition(Survived), found Transition(Absorbed)"), "{text}");
         assert!(text.contains("lineage 60 (2 members, silhouette 0.50): Noise, majority noise (100%)"), "{text}");
     }
 }

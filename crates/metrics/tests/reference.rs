@@ -151,3 +151,36 @@ fn agreement_matches_scikit_learn() {
         }
     }
 }
+
+#[derive(Deserialize)]
+struct FormulaCase {
+    n: usize,
+    ari: f64,
+    nmi: f64,
+    ami: f64,
+}
+
+#[derive(Deserialize)]
+struct FormulaFixture {
+    formula_cases: Vec<FormulaCase>,
+}
+
+/// Labelings too large to store: `a_i = i % 600`, `b_i = (7 i + i / 13) % 500`.
+#[test]
+fn large_agreement_matches_scikit_learn() {
+    let path =
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/metrics/agreement.json");
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let fixture: FormulaFixture = serde_json::from_str(&text).expect("fixture parses");
+    assert!(!fixture.formula_cases.is_empty());
+    for case in &fixture.formula_cases {
+        let a: Vec<usize> = (0..case.n).map(|i| i % 600).collect();
+        let b: Vec<usize> = (0..case.n).map(|i| (i * 7 + i / 13) % 500).collect();
+        let ari = adjusted_rand_index(&a, &b).expect("ari");
+        let nmi = normalized_mutual_info(&a, &b).expect("nmi");
+        let ami = adjusted_mutual_info(&a, &b).expect("ami");
+        assert!((ari - case.ari).abs() < TOLERANCE, "ari {ari} vs {}", case.ari);
+        assert!((nmi - case.nmi).abs() < TOLERANCE, "nmi {nmi} vs {}", case.nmi);
+        assert!((ami - case.ami).abs() < TOLERANCE, "ami {ami} vs {}", case.ami);
+    }
+}

@@ -3,6 +3,7 @@
 use std::fs::File;
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use darkdca_trace::{LinkType, PcapWriter, WriterOptions};
 use flate2::Compression;
@@ -272,14 +273,17 @@ fn write_records<W: Write>(
 /// manifest, into `out_dir` (created if missing). Every file is written
 /// atomically; files of other scenarios in the directory are left alone.
 ///
+/// Days are written by up to 4 threads (as many as the machine has cores);
+/// the files do not depend on the number of threads.
+///
 /// # Errors
 ///
-/// As [`Simulation::new`] and [`Simulation::write_day`]; [`Error::Io`] if
-/// the directory cannot be created.
+/// As [`Simulation::new`] and [`Simulation::write_day`] (the error of the
+/// earliest failing day); [`Error::Io`] if the directory cannot be created.
 pub fn generate(scenario: &Scenario, out_dir: &Path) -> Result<Generated> {
     let sim = Simulation::new(scenario)?;
     std::fs::create_dir_all(out_dir).map_err(|e| Error::io(out_dir, e))?;
-    let days = (0..sim.n_days()).map(|d| sim.write_day(d, out_dir)).collect::<Result<Vec<_>>>()?;
+    let days = write_days(&sim, out_dir)?;
     let manifest = out_dir.join(MANIFEST_FILE);
     let text = serde_json::to_string_pretty(&sim.manifest())
         .map_err(|source| Error::Json { path: manifest.clone(), source })?;
@@ -288,4 +292,34 @@ pub fn generate(scenario: &Scenario, out_dir: &Path) -> Result<Generated> {
         w.write_all(b"\n")
     })?;
     Ok(Generated { manifest, days })
+}
+
+/// Writes every day with a few threads taking days in turn.
+fn write_days(sim: &Simulation, dir: &Path) -> Result<Vec<DayFiles>> {
+    let n_days = sim.n_days() as usize;
+    let n_threads = std::thread::available_parallelism().map_or(1, usize::from).clamp(1, 4);
+    let next = AtomicUsize::new(0);
+    let mut results: Vec<(usize, Result<DayFiles>)> = std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..n_threads.min(n_days))
+            .map(|_| {
+                scope.spawn(|| {
+                    let mut done = Vec::new();
+                    loop {
+                        let day = next.fetch_add(1, Ordering::Relaxed);
+                        if day >= n_days {
+                            return done;
+                        }
+                        done.push((day, sim.write_day(day as u32, dir)));
+                    }
+                })
+            })
+            .collect();
+        // A worker only panics if writing panics, which is a bug: pass it on.
+        workers
+            .into_iter()
+            .flat_map(|w| w.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
+            .collect()
+    });
+    results.sort_by_key(|(day, _)| *day);
+    results.into_iter().map(|(_, r)| r).collect()
 }

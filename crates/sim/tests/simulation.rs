@@ -9,7 +9,7 @@ use darkdca_sim::{
     FateKind, GroupId, GroupKind, Manifest, Origin, Scenario, Simulation, Transition, Truth,
     generate,
 };
-use darkdca_trace::{Addr, PacketRecord};
+use darkdca_trace::Addr;
 
 fn small() -> Scenario {
     Scenario::preset("small").unwrap()
@@ -270,42 +270,50 @@ fn check_events(sim: &Simulation) {
 }
 
 /// A sender's share of same-group neighbours within a window of 5 in the
-/// per-service sentences (active senders in time order, repeats collapsed),
-/// averaged over group members: a skip-gram can only find groups whose
-/// members share contexts.
+/// per-service sentences (active senders in time order, repeats collapsed;
+/// services are (protocol, destination port), as in i-DarkVec), for every
+/// group and overall: a skip-gram can only find groups whose members share
+/// contexts.
 #[test]
 fn group_members_share_contexts() {
     let sim = Simulation::new(&small()).unwrap();
-    let truth = sim.truth(1).unwrap();
-    let labels = truth.labels();
-    let active: HashSet<Ipv4Addr> = truth.active_senders().map(|s| s.addr).collect();
-    let mut sentences: HashMap<(u8, Option<u16>), Vec<Ipv4Addr>> = HashMap::new();
-    let service =
-        |p: &PacketRecord| (p.proto, if p.tcp_flags == Some(0x02) { p.dst_port } else { None });
-    for p in sim.day_stream(1).unwrap() {
-        let src = v4(p.src);
-        if !active.contains(&src) {
-            continue;
+    for day in [1, 4] {
+        let truth = sim.truth(day).unwrap();
+        let labels = truth.labels();
+        let active: HashSet<Ipv4Addr> = truth.active_senders().map(|s| s.addr).collect();
+        let mut sentences: HashMap<(u8, Option<u16>), Vec<Ipv4Addr>> = HashMap::new();
+        for p in sim.day_stream(day).unwrap() {
+            let src = v4(p.src);
+            if !active.contains(&src) {
+                continue;
+            }
+            let s = sentences.entry((p.proto, p.dst_port)).or_default();
+            if s.last() != Some(&src) {
+                s.push(src);
+            }
         }
-        let s = sentences.entry(service(&p)).or_default();
-        if s.last() != Some(&src) {
-            s.push(src);
-        }
-    }
-    let (mut same, mut total) = (0u64, 0u64);
-    for s in sentences.values() {
-        for (i, a) in s.iter().enumerate() {
-            let Some(g) = labels[a] else { continue };
-            for b in &s[i.saturating_sub(5)..(i + 6).min(s.len())] {
-                if b != a {
-                    total += 1;
-                    same += u64::from(labels[b] == Some(g));
+        let mut per_group: HashMap<GroupId, (u64, u64)> = HashMap::new();
+        for s in sentences.values() {
+            for (i, a) in s.iter().enumerate() {
+                let Some(g) = labels[a] else { continue };
+                let entry = per_group.entry(g).or_default();
+                for b in &s[i.saturating_sub(5)..(i + 6).min(s.len())] {
+                    if b != a {
+                        entry.1 += 1;
+                        entry.0 += u64::from(labels[b] == Some(g));
+                    }
                 }
             }
         }
+        assert_eq!(per_group.len(), truth.groups.len());
+        for (g, &(same, total)) in &per_group {
+            let share = same as f64 / total as f64;
+            assert!(total > 1000 && share > 0.5, "day {day} group {g:?}: {share} of {total}");
+        }
+        let (same, total) = per_group.values().fold((0, 0), |(s, t), &(a, b)| (s + a, t + b));
+        let share = same as f64 / total as f64;
+        assert!(share > 0.8, "day {day}: same-group context share {share}");
     }
-    let share = same as f64 / total as f64;
-    assert!(share > 0.8, "same-group context share {share}");
 }
 
 #[test]

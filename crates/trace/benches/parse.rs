@@ -39,19 +39,26 @@ impl Rng {
     }
 }
 
+/// Distinct senders in the synthetic day (`DARKDCA_TRACE_BENCH_SENDERS`,
+/// default 200,000).
+fn n_senders() -> u64 {
+    std::env::var("DARKDCA_TRACE_BENCH_SENDERS").ok().and_then(|v| v.parse().ok()).unwrap_or(200_000).max(1)
+}
+
 fn target_bytes() -> u64 {
     std::env::var("DARKDCA_TRACE_BENCH_BYTES").ok().and_then(|v| v.parse().ok()).unwrap_or(1 << 30)
 }
 
 /// Writes (once) a capture of about `bytes` bytes spread over two UTC days:
-/// 200,000 senders with skewed activity, 40-byte TCP SYNs (a few UDP and
+/// `n_senders()` senders with skewed activity, 40-byte TCP SYNs (a few UDP and
 /// Mirai-like) to a /16 telescope, 1,000 ports with a skewed choice, plus 2 %
 /// of packets from the telescope outward (to be filtered).
 fn capture(bytes: u64) -> (PathBuf, u64) {
     let dir = std::env::temp_dir().join("darkdca-trace-bench");
     std::fs::create_dir_all(&dir).expect("bench directory");
     let n_packets = (bytes.saturating_sub(24)) / PACKET_BYTES;
-    let path = dir.join(format!("small-packets-{n_packets}.pcap"));
+    let senders = n_senders();
+    let path = dir.join(format!("small-packets-{n_packets}-{senders}.pcap"));
     let want = 24 + n_packets * PACKET_BYTES;
     if std::fs::metadata(&path).ok().map(|m| m.len()) == Some(want) {
         return (path, n_packets);
@@ -67,7 +74,7 @@ fn capture(bytes: u64) -> (PathBuf, u64) {
     for i in 0..n_packets {
         let r = rng.next();
         // Skewed sender choice: a few heavy scanners, a long tail.
-        let sender = ((r & 0xffff_ffff) % 200_000) >> ((r >> 32) % 8);
+        let sender = ((r & 0xffff_ffff) % senders) >> ((r >> 32) % 8);
         let port = [23u16, 2323, 445, 80, 22, 3389, 5555, 8080][(r >> 40) as usize % 8]
             .wrapping_add(if (r >> 48).is_multiple_of(4) { ((r >> 50) % 1000) as u16 } else { 0 });
         let dst = Addr::V4([10, 20, (r >> 8) as u8, (r >> 16) as u8].into());

@@ -192,13 +192,17 @@ impl SenderStats {
     }
 }
 
-/// Running statistics of one sender: one cache line, since one is touched
-/// per packet at a random place in memory. Distinct counts and top ports are
-/// computed when the batch is finished, from the sorted logs. The ICMP, GRE
-/// and Mirai-like counters saturate at 2^32 - 1 packets per batch.
+/// Running statistics of one sender, stored in its hash-table slot so that
+/// a packet costs one random memory access (two adjacent cache lines).
+/// Distinct counts and top ports are computed when the batch is finished,
+/// from the sorted logs. The ICMP, GRE and Mirai-like counters saturate at
+/// 2^32 - 1 packets per batch.
 #[derive(Debug, Clone, Copy)]
-#[repr(align(64))]
-struct SenderAcc {
+#[repr(C, align(128))]
+struct Slot {
+    addr: Addr,
+    /// Sender index, `EMPTY` for a free slot.
+    id: u32,
     n_packets: u64,
     first_ns: i64,
     last_ns: i64,
@@ -212,20 +216,26 @@ struct SenderAcc {
     has_dst: bool,
 }
 
-impl SenderAcc {
-    fn new(ts: i64) -> Self {
-        Self {
-            n_packets: 0,
-            first_ns: ts,
-            last_ns: ts,
-            tcp: 0,
-            udp: 0,
-            icmp: 0,
-            gre: 0,
-            n_mirai: 0,
-            last_dst: 0,
-            has_dst: false,
-        }
+const EMPTY: u32 = u32::MAX;
+
+impl Slot {
+    const FREE: Slot = Slot {
+        addr: Addr::Opaque(0),
+        id: EMPTY,
+        n_packets: 0,
+        first_ns: 0,
+        last_ns: 0,
+        tcp: 0,
+        udp: 0,
+        icmp: 0,
+        gre: 0,
+        n_mirai: 0,
+        last_dst: 0,
+        has_dst: false,
+    };
+
+    fn new(addr: Addr, id: u32, ts: i64) -> Self {
+        Self { addr, id, first_ns: ts, last_ns: ts, ..Self::FREE }
     }
 
     fn protocols(&self) -> ProtocolCounts {
@@ -247,17 +257,14 @@ fn add32(x: &mut u32, c: u64) {
     *x = u32::try_from(u64::from(*x) + c).unwrap_or(u32::MAX);
 }
 
-/// An open-addressing table from sender address to sender index (linear
-/// probing, at most half full). Its slot for a hash can be touched ahead of
-/// use, which lets the processor fetch several senders' slots at once.
+/// An open-addressing table of senders (linear probing, at most half
+/// full). The slot for a hash can be touched ahead of use, which lets the
+/// processor fetch several senders' slots at once.
 #[derive(Debug, Default)]
 struct SenderTable {
-    /// `(address, index)`; index `u32::MAX` marks an empty slot.
-    slots: Vec<(Addr, u32)>,
+    slots: Vec<Slot>,
     len: usize,
 }
-
-const EMPTY: u32 = u32::MAX;
 
 impl SenderTable {
     #[inline]
@@ -274,39 +281,42 @@ impl SenderTable {
     /// Loads the home slot of `h` (the value only feeds a dummy sum).
     #[inline]
     fn touch(&self, h: u64) -> u32 {
-        self.slots.get(h as usize & self.mask()).map_or(0, |s| s.1)
+        self.slots.get(h as usize & self.mask()).map_or(0, |s| s.id)
     }
 
-    /// The index of `a`, inserting it as `next` if absent.
+    /// The slot of `a`, created with index `next` and time `ts` if absent.
     #[inline]
-    fn get_or_insert(&mut self, a: Addr, h: u64, next: u32) -> u32 {
+    fn get_or_insert(&mut self, a: Addr, h: u64, next: u32, ts: i64) -> &mut Slot {
         if (self.len + 1) * 2 > self.slots.len() {
             self.grow();
         }
         let mask = self.mask();
         let mut i = h as usize & mask;
         loop {
-            let slot = &mut self.slots[i];
-            if slot.1 == EMPTY {
-                *slot = (a, next);
+            let slot = &self.slots[i];
+            if slot.id == EMPTY {
+                self.slots[i] = Slot::new(a, next, ts);
                 self.len += 1;
-                return next;
+                break;
             }
-            if slot.0 == a {
-                return slot.1;
+            if slot.addr == a {
+                break;
             }
             i = (i + 1) & mask;
         }
+        &mut self.slots[i]
     }
 
     fn grow(&mut self) {
         let cap = (self.slots.len() * 2).max(1024);
-        let old = std::mem::replace(&mut self.slots, vec![(Addr::Opaque(0), EMPTY); cap]);
-        self.len = 0;
-        for (a, id) in old {
-            if id != EMPTY {
-                self.get_or_insert(a, Self::hash(&a), id);
+        let old = std::mem::replace(&mut self.slots, vec![Slot::FREE; cap]);
+        let mask = cap - 1;
+        for slot in old.into_iter().filter(|s| s.id != EMPTY) {
+            let mut i = Self::hash(&slot.addr) as usize & mask;
+            while self.slots[i].id != EMPTY {
+                i = (i + 1) & mask;
             }
+            self.slots[i] = slot;
         }
     }
 }
@@ -349,8 +359,7 @@ struct BatchBuilder {
     start_ns: i64,
     end_ns: i64,
     table: SenderTable,
-    addrs: Vec<Addr>,
-    accs: Vec<SenderAcc>,
+    n_senders: u32,
     /// Records whose slot was touched, applied `STAGE` records later.
     staged: VecDeque<(PacketRecord, u64)>,
     touched: u32,
@@ -373,8 +382,7 @@ impl BatchBuilder {
             start_ns,
             end_ns: start_ns.saturating_add(window_ns),
             table: SenderTable::default(),
-            addrs: Vec::new(),
-            accs: Vec::new(),
+            n_senders: 0,
             staged: VecDeque::with_capacity(STAGE + 1),
             touched: 0,
             log: Vec::new(),
@@ -411,13 +419,12 @@ impl BatchBuilder {
     #[inline]
     fn apply_now(&mut self, rec: &PacketRecord, h: u64) {
         let c = u64::from(rec.count.max(1));
-        let next = self.addrs.len() as u32;
-        let sid = self.table.get_or_insert(rec.src, h, next);
+        let next = self.n_senders;
+        let acc = self.table.get_or_insert(rec.src, h, next, rec.ts_ns);
+        let sid = acc.id;
         if sid == next {
-            self.addrs.push(rec.src);
-            self.accs.push(SenderAcc::new(rec.ts_ns));
+            self.n_senders += 1;
         }
-        let acc = &mut self.accs[sid as usize];
         acc.n_packets += c;
         acc.first_ns = acc.first_ns.min(rec.ts_ns);
         acc.last_ns = acc.last_ns.max(rec.ts_ns);
@@ -473,12 +480,16 @@ impl BatchBuilder {
 
     fn finish(mut self, n_top: usize) -> Batch {
         self.flush();
-        let n = self.addrs.len();
+        let n = self.n_senders as usize;
         let sender_bits = u64::BITS - (n as u64).leading_zeros();
+        let mut slots: Vec<Slot> = vec![Slot::FREE; n];
+        for slot in self.table.slots.iter().filter(|s| s.id != EMPTY) {
+            slots[slot.id as usize] = *slot;
+        }
         let mut index: HashMap<Addr, u32, FxBuild> = HashMap::default();
         index.reserve(n);
-        for (i, a) in self.addrs.iter().enumerate() {
-            index.insert(*a, i as u32);
+        for (i, s) in slots.iter().enumerate() {
+            index.insert(s.addr, i as u32);
         }
 
         // Packets per (sender, service): sort a copy of the log by those
@@ -509,14 +520,14 @@ impl BatchBuilder {
 
         let senders = (0..n)
             .map(|i| {
-                let acc = &self.accs[i];
+                let acc = &slots[i];
                 let list = &mut per_sender[i];
                 let n_dst_ports =
                     list.iter().filter(|(k, _)| (*k as usize) < 2 * 65_536).count() as u64;
                 list.sort_unstable_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
                 list.truncate(n_top);
                 SenderStats {
-                    addr: self.addrs[i],
+                    addr: acc.addr,
                     n_packets: acc.n_packets,
                     n_dst_ports,
                     n_dst_addrs: n_dsts[i],

@@ -108,7 +108,7 @@ impl Sums {
     }
 
     /// `a` and `b` of one point from its `f32` dot products with every cluster
-    /// sum, refined in `f64`. `row` is the input point and `inv_norm` the
+    /// mean, refined in `f64`. `row` is the input point and `inv_norm` the
     /// inverse of its norm.
     fn means(
         &self,
@@ -186,21 +186,27 @@ fn screening_bound(dims: usize, mean_norm: f64) -> f64 {
 
 /// `1 / |x_i|` for every scored point, in scored order.
 fn inverse_norms<T: Element>(x: ArrayView2<'_, T>, rows: &[usize]) -> Result<Vec<f64>> {
-    let norms: Vec<f64> = rows
-        .par_iter()
-        .map(|&row| {
-            let row = x.row(row);
-            let square = |v: &T| v.to_f64() * v.to_f64();
-            match row.as_slice() {
-                Some(slice) => slice.iter().map(square).sum::<f64>().sqrt(),
-                None => row.iter().map(square).sum::<f64>().sqrt(),
-            }
-        })
-        .collect();
-    if let Some(row) = rows.iter().zip(&norms).filter(|(_, n)| **n == 0.0).map(|(r, _)| *r).min() {
+    let norms: Vec<f64> = rows.par_iter().map(|&row| norm(x.row(row))).collect();
+    if let Some(row) = rows.iter().zip(&norms).filter(|(_, n)| **n == 0.0).map(|(r, _)| *r).min()
+    {
         return Err(Error::ZeroVector { row });
     }
     Ok(norms.into_iter().map(f64::recip).collect())
+}
+
+/// The euclidean norm, without overflow for `f64` coordinates beyond `1e154`.
+fn norm<T: Element>(row: ndarray::ArrayView1<'_, T>) -> f64 {
+    let square = |v: &T| v.to_f64() * v.to_f64();
+    let plain = match row.as_slice() {
+        Some(slice) => slice.iter().map(square).sum::<f64>().sqrt(),
+        None => row.iter().map(square).sum::<f64>().sqrt(),
+    };
+    if plain.is_finite() {
+        return plain;
+    }
+    // The squares overflowed: scale by the largest magnitude first.
+    let largest = row.iter().map(|v| v.to_f64().abs()).fold(0.0, f64::max);
+    largest * row.iter().map(|v| (v.to_f64() / largest).powi(2)).sum::<f64>().sqrt()
 }
 
 /// Writes the `f32` unit vectors of `rows` into the first rows of `block`.
@@ -251,6 +257,14 @@ mod tests {
         let clusters = Clusters::new(&[0, 0, 1, 1], NoiseHandling::Exclude)?;
         assert_eq!(intra_inter(x.view(), &clusters).err(), Some(Error::ZeroVector { row: 1 }));
         Ok(())
+    }
+
+    #[test]
+    fn huge_coordinates_do_not_overflow_the_norm() {
+        let row = ndarray::array![3e200f64, 4e200];
+        assert!((norm(row.view()) / 5e200 - 1.0).abs() < 1e-15);
+        let small = ndarray::array![3.0f32, 4.0];
+        assert_eq!(norm(small.view()), 5.0);
     }
 
     #[test]

@@ -1,0 +1,153 @@
+//! One simulated day through every stage: time and peak memory per stage.
+//!
+//! The day is day 0 and day 1 of the simulator's `standard` scenario (about
+//! 8,000 active senders and 1.5 million packets a day), written to a pcap
+//! first so that reading is measured too. Day 0 is a cold start (the model
+//! is trained from scratch), day 1 a warm update, the daily case.
+//!
+//! Peak memory per stage is the process's resident high-water mark
+//! (`VmHWM`), reset at the start of each stage through
+//! `/proc/self/clear_refs` (Linux); elsewhere it is not reported.
+//!
+//! Run with `cargo bench -p darkdca --bench day`; a criterion measurement
+//! of the small scenario's day follows the one-shot table.
+#![allow(
+    clippy::print_stdout,
+    clippy::print_stderr,
+    reason = "a benchmark reports on the terminal"
+)]
+
+use std::path::Path;
+use std::time::Instant;
+
+use criterion::Criterion;
+use darkdca::input::{CsvChoice, DayBatch, DayStream, RecordSource};
+use darkdca::trace::{PcapWriter, WriterOptions};
+use darkdca::{Config, Observer, Pipeline, Stage};
+use darkdca_sim::{Scenario, Simulation};
+
+/// Peak resident memory since the last reset, in MiB.
+fn peak_mib() -> Option<f64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kib: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib / 1024.0)
+}
+
+/// Resets the peak to the current resident size.
+fn reset_peak() {
+    // Not available everywhere; the figures then show the process peak.
+    let _ = std::fs::write("/proc/self/clear_refs", "5");
+}
+
+/// Records the peak memory of each stage.
+#[derive(Default)]
+struct Peaks {
+    current: Option<Stage>,
+    peaks: Vec<(Stage, Option<f64>)>,
+}
+
+impl Peaks {
+    fn close(&mut self) {
+        if let Some(s) = self.current.take() {
+            self.peaks.push((s, peak_mib()));
+        }
+    }
+}
+
+impl Observer for Peaks {
+    fn stage_started(&mut self, _day: &str, stage: Stage) {
+        self.close();
+        reset_peak();
+        self.current = Some(stage);
+    }
+}
+
+fn write_day(sim: &Simulation, day: u32, path: &Path) -> u64 {
+    let file = std::io::BufWriter::new(std::fs::File::create(path).expect("temp file"));
+    let mut w = PcapWriter::new(file, WriterOptions::default()).expect("pcap header");
+    let mut n = 0;
+    for r in sim.day_stream(day).expect("day of the scenario") {
+        w.write_record(&r).expect("record");
+        n += 1;
+    }
+    w.finish().expect("flush");
+    n
+}
+
+fn read_day(path: &Path, config: &Config) -> DayBatch {
+    let mut stream = DayStream::new(config, 3_600_000_000_000).expect("stream");
+    for r in RecordSource::open(path, &CsvChoice::Auto).expect("pcap") {
+        stream.push(&r.expect("record"));
+    }
+    let mut days = stream.finish();
+    assert_eq!(days.len(), 1, "one day per capture");
+    days.remove(0)
+}
+
+fn full_scale() {
+    let scenario = Scenario::preset("standard").expect("preset");
+    let sim = Simulation::new(&scenario).expect("scenario");
+    let dir = tempfile::tempdir().expect("temp dir");
+    let config = Config::default();
+    let mut pipeline =
+        Pipeline::new(config.clone().check().expect("paper config")).expect("pipeline");
+    println!("one simulated day, paper settings (standard scenario)");
+    println!("| day | stage | time (ms) | peak RSS (MiB) |");
+    println!("| --- | --- | ---: | ---: |");
+    for day in 0..2 {
+        let path = dir.path().join(format!("day-{day}.pcap"));
+        let n_written = write_day(&sim, day, &path);
+
+        reset_peak();
+        let clock = Instant::now();
+        let batch = read_day(&path, &config);
+        let read_ms = clock.elapsed().as_secs_f64() * 1e3;
+        let read_peak = peak_mib();
+
+        let mut peaks = Peaks::default();
+        let clock = Instant::now();
+        let r = pipeline
+            .process_batch_observed(&batch.batch, Some(&batch.activity), &mut peaks)
+            .expect("day");
+        let total_ms = read_ms + clock.elapsed().as_secs_f64() * 1e3;
+        peaks.close();
+
+        let label = if day == 0 { "0 (cold)" } else { "1 (warm)" };
+        let mib = |p: Option<f64>| p.map_or("-".to_owned(), |m| format!("{m:.0}"));
+        println!("| {label} | read + batch | {read_ms:.0} | {} |", mib(read_peak));
+        let t = &r.stats.timings_ms;
+        let times = [t.corpus, t.embed, t.cluster, t.metrics, t.track, t.profile];
+        for ((stage, peak), ms) in peaks.peaks.iter().zip(times) {
+            println!("| {label} | {} | {ms:.0} | {} |", stage.name(), mib(*peak));
+        }
+        let max_peak = peaks.peaks.iter().filter_map(|p| p.1).chain(read_peak).fold(0.0, f64::max);
+        println!(
+            "| {label} | **whole day** ({n_written} packets, {} active, {} clusters) | **{total_ms:.0}** | **{max_peak:.0}** |",
+            r.stats.n_active, r.stats.n_clusters
+        );
+    }
+}
+
+fn small_day(c: &mut Criterion) {
+    let scenario = Scenario::preset("small").expect("preset");
+    let sim = Simulation::new(&scenario).expect("scenario");
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("day-0.pcap");
+    write_day(&sim, 0, &path);
+    let config = Config::default();
+    c.bench_function("small_scenario_day_cold", |b| {
+        b.iter(|| {
+            let batch = read_day(&path, &config);
+            let mut p = Pipeline::new(config.clone().check().expect("config")).expect("pipeline");
+            std::hint::black_box(p.process_batch(&batch).expect("day"))
+        });
+    });
+}
+
+fn main() {
+    full_scale();
+    let mut c = Criterion::default().sample_size(10).configure_from_args();
+    small_day(&mut c);
+    c.final_summary();
+}
