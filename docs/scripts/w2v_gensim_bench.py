@@ -9,12 +9,12 @@ negative 5, sample 0, min_count 1, alpha 0.025 -> 0.0001), runs interleaved,
 and the script prints a Markdown table:
   - words/s: trained words per second of wall time, training passes only for
     gensim (train() after build_vocab) and for darkdca (TrainStats.elapsed);
-  - words/CPU-s: trained words per CPU second (gensim: process_time around
-    train(); darkdca: CPU time of the whole child process, which also
-    generates the corpus, so it is a lower bound). Useful when other jobs
-    share the cores;
+  - words/CPU-s: trained words per CPU second of all threads (gensim:
+    process_time around train(); darkdca: /proc/self/stat around
+    Model::train, which also builds the vocabulary). Steadier than wall
+    time when other jobs share the cores;
   - precision@10: mean share of each sampled token's 10 nearest neighbours
-    (cosine) in its own planted group, over every 8th token.
+    (cosine) in its own planted group, over every (vocab/1000)-th token.
 It also checks that gensim loads the word2vec text and binary files written
 by darkdca-word2vec.
 
@@ -24,7 +24,6 @@ Usage (installs gensim into the venv if missing; builds the example):
 import argparse
 import json
 import os
-import resource
 import subprocess
 import sys
 import tempfile
@@ -49,14 +48,11 @@ def uptime():
 
 
 def run_ours(vocab, threads, epochs, extra=()):
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     out = subprocess.run([EXAMPLE, "--vocab", str(vocab), "--threads", str(threads),
                           "--epochs", str(epochs), *extra],
                          capture_output=True, text=True, check=True).stdout
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
     r = json.loads(out.strip().splitlines()[-1])
-    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-    r["words_per_cpu_second"] = r["words"] / cpu
+    r["words_per_cpu_second"] = r["words"] / max(r["cpu_seconds"], 0.01)
     return r
 
 
@@ -71,7 +67,7 @@ def run_gensim(sentences, vocab, workers, epochs):
     return {"impl": "gensim", "vocab": vocab, "threads": workers, "epochs": epochs,
             "words": effective, "seconds": wall, "words_per_second": effective / wall,
             "words_per_cpu_second": effective / cpu,
-            "precision_at_10": precision(m.wv, range(0, vocab, 8))}
+            "precision_at_10": precision(m.wv, range(0, vocab, max(1, vocab // 1000)))}
 
 
 def precision(kv, tokens, k=10, group_size=40):

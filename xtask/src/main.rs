@@ -2,8 +2,11 @@
 //!
 //! - `cargo xtask ci`: everything CI checks (system packages, fmt, clippy,
 //!   tests, doc tests, docs, benches compiled); `.ci/run` calls it.
-//! - `cargo xtask deps`: install the Debian packages the workspace links
-//!   against, when they are missing.
+//! - `cargo xtask demo`: the README's main job: run the whole pipeline on
+//!   the committed simulated scenario and write the report to `out/demo/`.
+//! - `cargo xtask deps`: install the Debian packages the project needs
+//!   (OpenBLAS to link, Chromium for the report's browser test), when
+//!   they are missing.
 //! - `cargo xtask scenario [--preset NAME | --scenario FILE] [--seed N]
 //!   [--out DIR]`: write a simulated scenario (captures, truth, manifest);
 //!   with no option it regenerates the committed `fixtures/scenario/`.
@@ -19,9 +22,10 @@ fn main() -> Result<()> {
     match args.first().map(String::as_str) {
         Some("ci") => ci(),
         Some("deps") => deps(),
+        Some("demo") => demo(),
         Some("scenario") => scenario(&args[1..]),
         _ => {
-            eprintln!("usage: cargo xtask <ci|deps|scenario>");
+            eprintln!("usage: cargo xtask <ci|demo|deps|scenario>");
             bail!("unknown or missing command")
         }
     }
@@ -38,17 +42,62 @@ fn ci() -> Result<()> {
     Ok(())
 }
 
-/// Installs OpenBLAS (linked by ndarray-linalg) when pkg-config cannot find it.
+/// Installs the Debian packages the project needs when they are missing:
+/// OpenBLAS (linked by ndarray-linalg) and Chromium (the report's browser
+/// test renders the page in it).
 fn deps() -> Result<()> {
-    let found = Command::new("pkg-config").args(["--exists", "openblas"]).status();
-    if found.is_ok_and(|s| s.success()) {
+    let mut missing = Vec::new();
+    let blas = Command::new("pkg-config").args(["--exists", "openblas"]).status();
+    if !blas.is_ok_and(|s| s.success()) {
+        missing.extend(["libopenblas-dev", "pkg-config"]);
+    }
+    if !Path::new("/usr/bin/chromium").exists() {
+        missing.push("chromium");
+    }
+    if missing.is_empty() {
         return Ok(());
     }
-    println!("xtask: installing libopenblas-dev and pkg-config with apt-get");
+    println!("xtask: installing {} with apt-get", missing.join(" "));
     run(Command::new("apt-get").args(["update", "-qq"]))?;
     run(Command::new("apt-get")
-        .args(["install", "-y", "-qq", "--no-install-recommends", "libopenblas-dev", "pkg-config"])
+        .args(["install", "-y", "-qq", "--no-install-recommends"])
+        .args(&missing)
         .env("DEBIAN_FRONTEND", "noninteractive"))
+}
+
+/// Runs the pipeline on the committed scenario from a fresh state and
+/// writes the day outputs and the report under `out/demo/`.
+fn demo() -> Result<()> {
+    deps()?;
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent().context("xtask has a parent")?;
+    let out = root.join("out/demo");
+    if out.exists() {
+        std::fs::remove_dir_all(&out)
+            .with_context(|| format!("could not clear {}", out.display()))?;
+    }
+    let scenario = root.join("fixtures/scenario");
+    let state = out.join("state");
+    let (scenario, state, out_s) =
+        (scenario.to_string_lossy(), state.to_string_lossy(), out.to_string_lossy());
+    cargo(
+        &[
+            "run",
+            "--release",
+            "--quiet",
+            "-p",
+            "darkdca-cli",
+            "--",
+            "run",
+            &scenario,
+            "--state",
+            &state,
+            "--out",
+            &out_s,
+        ],
+        &[],
+    )?;
+    println!("xtask: report written to {}", out.join("index.html").display());
+    Ok(())
 }
 
 fn cargo(args: &[&str], env: &[(&str, &str)]) -> Result<()> {
@@ -86,8 +135,9 @@ fn scenario(args: &[String]) -> Result<()> {
             "--seed" => seed = Some(value()?.parse().context("--seed takes an integer")?),
             "--out" => out = Some(PathBuf::from(value()?)),
             _ => bail!(
-                "unknown option {flag}; usage: cargo xtask scenario [--preset small|standard|large] \
-                 [--scenario FILE.json|FILE.toml] [--seed N] [--out DIR]"
+                "unknown option {flag}; usage: cargo xtask scenario \
+                 [--preset small|standard|large] [--scenario FILE.json|FILE.toml] \
+                 [--seed N] [--out DIR]"
             ),
         }
     }

@@ -141,11 +141,7 @@ fn day_summary(day: &DayResult) -> rep::DaySummary {
         transitions,
         n_emerged: day.emerged.len() as u64,
         n_novel: day.novel.len() as u64,
-        silhouettes: day
-            .clusters
-            .iter()
-            .map(|c| c.silhouette)
-            .collect(),
+        silhouettes: day.clusters.iter().map(|c| c.silhouette).collect(),
         cluster_sizes: day.clusters.iter().map(|c| c.size as u64).collect(),
     }
 }

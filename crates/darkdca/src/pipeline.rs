@@ -470,7 +470,8 @@ impl Pipeline {
         for c in &analysis.clusters {
             let local = c.cluster.0;
             let ms = members.get(&local).map(Vec::as_slice).unwrap_or_default();
-            let silhouette = scores.per_cluster.get(&(local as i32)).copied().filter(|s| s.is_finite());
+            let silhouette =
+                scores.per_cluster.get(&(local as i32)).copied().filter(|s| s.is_finite());
             let purity = scores.purity.get(&(local as i32));
             let (origin, provenance, reidentified_from, is_novel) = match &c.origin {
                 dca::Origin::FirstBatch => ("first", None, None, false),

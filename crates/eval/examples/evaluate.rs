@@ -78,7 +78,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     };
     let name = dir.as_ref().map_or(preset.clone(), |d| d.display().to_string());
     println!("scenario {name}\n");
-    println!("{}", Scores::summary_header());
+    println!("{} run time |\n{} --- |", header_line(0), header_line(1));
 
     let mut runs: HashMap<String, (Vec<DayResult>, Vec<Truth>, f64)> = HashMap::new();
     let mut all = Vec::new();
@@ -112,6 +112,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         std::fs::write(path, serde_json::to_vec_pretty(&list)?)?;
     }
     Ok(())
+}
+
+/// Line `i` of the summary table's header.
+fn header_line(i: usize) -> &'static str {
+    Scores::summary_header().lines().nth(i).unwrap_or_default()
 }
 
 /// `LABEL;key=value;...`.

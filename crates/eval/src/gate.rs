@@ -57,7 +57,7 @@ impl NoveltyGate {
                 let next = survivors.get(i + 1).and_then(|t| t.get(&c.lineage));
                 let fails = i < self.quiet_batches
                     || self.min_size.is_some_and(|m| n < m)
-                    || self.min_silhouette.is_some_and(|m| !(c.silhouette >= m))
+                    || self.min_silhouette.is_some_and(|m| !c.silhouette.is_some_and(|s| s >= m))
                     || self.max_known_share.is_some_and(|m| known_share > m)
                     || (self.persistence && next != Some(&Transition::Survived));
                 if fails {
@@ -78,7 +78,7 @@ mod tests {
         Ipv4Addr::new(10, 0, 0, i)
     }
 
-    fn cluster(lineage: u64, members: &[u8], silhouette: f64, novel: bool) -> RunCluster {
+    fn cluster(lineage: u64, members: &[u8], silhouette: Option<f64>, novel: bool) -> RunCluster {
         RunCluster {
             lineage,
             members: members.iter().map(|&i| ip(i)).collect(),
@@ -93,15 +93,15 @@ mod tests {
     /// Day 2: lineage 2 survives, lineage 3 is inactive.
     fn run() -> Vec<RunDay> {
         vec![
-            RunDay { start_unix: 0, clusters: vec![cluster(1, &[1, 2, 3, 4], 0.9, false)], transitions: vec![] },
+            RunDay { start_unix: 0, clusters: vec![cluster(1, &[1, 2, 3, 4], Some(0.9), false)], transitions: vec![] },
             RunDay {
                 start_unix: 86_400,
-                clusters: vec![cluster(2, &[3, 4, 5, 6], 0.8, true), cluster(3, &[7, 8], 0.2, true)],
+                clusters: vec![cluster(2, &[3, 4, 5, 6], Some(0.8), true), cluster(3, &[7, 8], Some(0.2), true)],
                 transitions: vec![(1, Transition::Split)],
             },
             RunDay {
                 start_unix: 172_800,
-                clusters: vec![cluster(2, &[3, 4, 5, 6], 0.8, false)],
+                clusters: vec![cluster(2, &[3, 4, 5, 6], Some(0.8), false)],
                 transitions: vec![(2, Transition::Survived), (3, Transition::Inactive)],
             },
         ]

@@ -20,8 +20,8 @@ pub struct RunCluster {
     pub lineage: u64,
     /// Its member senders.
     pub members: Vec<Ipv4Addr>,
-    /// Mean silhouette of its members (NaN when undefined).
-    pub silhouette: f64,
+    /// Mean silhouette of its members, when defined.
+    pub silhouette: Option<f64>,
     /// Whether the tracker reported it as emerged in this batch.
     pub emerged: bool,
     /// Whether it was flagged novel.

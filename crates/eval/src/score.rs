@@ -158,6 +158,16 @@ pub fn evaluate_run(run: &[RunDay], truths: &[Truth], params: &Params) -> Result
         views.push(DayView::new(t, r, params));
     }
 
+    // Day on which each new group first sends, and the new groups flagged
+    // so far (on time or late).
+    let new_on: HashMap<GroupId, u32> = truths
+        .iter()
+        .flat_map(|t| t.events.iter().flat_map(|e| &e.emerged).map(move |em| (em, t.day)))
+        .filter(|(em, _)| em.novelty)
+        .map(|(em, day)| (em.group, day))
+        .collect();
+    let mut flagged: Vec<GroupId> = Vec::new();
+
     let mut days = Vec::with_capacity(views.len());
     let mut fates = Vec::new();
     let mut flags = Vec::new();
@@ -166,7 +176,7 @@ pub fn evaluate_run(run: &[RunDay], truths: &[Truth], params: &Params) -> Result
         let prev = i.checked_sub(1).map(|p| &views[p]).filter(|p| p.truth.day + 1 == v.truth.day);
         let (ari, ari_noise_label, ari_groups) = aris(v);
         let day_fates: Vec<FateOutcome> = v.truth.events.iter().map(|e| fate(e, prev, v)).collect();
-        let (day_flags, day_new) = novelty(v, params);
+        let (day_flags, day_new) = novelty(v, params, &new_on, &mut flagged);
         days.push(DayScores {
             day: v.truth.day,
             n_active: v.active.len(),
@@ -182,6 +192,7 @@ pub fn evaluate_run(run: &[RunDay], truths: &[Truth], params: &Params) -> Result
             n_fates_recovered: day_fates.iter().filter(|f| f.recovered).count(),
             n_flagged: day_flags.len(),
             n_true_novel: day_flags.iter().filter(|f| f.verdict == Verdict::New).count(),
+            n_late: day_flags.iter().filter(|f| f.verdict == Verdict::Late).count(),
             n_new_groups: day_new.iter().filter(|n| n.clusterable).count(),
             n_new_found: day_new.iter().filter(|n| n.clusterable && n.found).count(),
         });
@@ -254,8 +265,15 @@ fn fate(e: &FateEvent, prev: Option<&DayView<'_>>, v: &DayView<'_>) -> FateOutco
 }
 
 /// The novelty flags of a day with their verdicts, and the day's new
-/// groups with whether a flag found them.
-fn novelty(v: &DayView<'_>, params: &Params) -> (Vec<NoveltyFlag>, Vec<NewGroupOutcome>) {
+/// groups with whether a flag found them. `new_on` gives the first day of
+/// every new group of the run; `flagged` collects the new groups flagged so
+/// far.
+fn novelty(
+    v: &DayView<'_>,
+    params: &Params,
+    new_on: &HashMap<GroupId, u32>,
+    flagged: &mut Vec<GroupId>,
+) -> (Vec<NoveltyFlag>, Vec<NewGroupOutcome>) {
     let new: Vec<GroupId> =
         v.truth.events.iter().flat_map(|e| &e.emerged).filter(|em| em.novelty).map(|em| em.group).collect();
     let mut credited: Vec<GroupId> = Vec::new();
@@ -269,12 +287,18 @@ fn novelty(v: &DayView<'_>, params: &Params) -> (Vec<NoveltyFlag>, Vec<NewGroupO
             Some((Class::Noise, s)) => (None, s),
             None => (None, 0.0),
         };
+        let late = |g: &GroupId| new_on.get(g).is_some_and(|&d| d < v.truth.day) && !flagged.contains(g);
         let verdict = match majority {
             None => Verdict::Noise,
+            Some(g) if late(&g) => {
+                flagged.push(g);
+                Verdict::Late
+            }
             Some(g) if !new.contains(&g) => Verdict::Known,
             Some(g) if credited.contains(&g) => Verdict::Duplicate,
             Some(g) => {
                 credited.push(g);
+                flagged.push(g);
                 Verdict::New
             }
         };
@@ -345,7 +369,7 @@ mod tests {
     }
 
     fn cluster(lineage: u64, members: &[u8], emerged: bool, novel: bool) -> RunCluster {
-        RunCluster { lineage, members: members.iter().map(|&i| ip(i)).collect(), silhouette: 0.5, emerged, novel }
+        RunCluster { lineage, members: members.iter().map(|&i| ip(i)).collect(), silhouette: Some(0.5), emerged, novel }
     }
 
     fn event(
@@ -533,6 +557,28 @@ mod tests {
         assert_eq!(verdicts, [Verdict::Known, Verdict::New, Verdict::Noise, Verdict::Duplicate]);
         // The appear event still holds: group 3's best cluster is 50 (2 > 1).
         assert!(s.fates[2].recovered);
+    }
+
+    #[test]
+    fn a_new_group_flagged_a_day_late_is_late() {
+        let (mut run, mut truths) = two_days();
+        // Day 1 no longer flags lineage 50; day 2 flags group 3 as lineage 80.
+        run[1].clusters[3].novel = false;
+        let g3 = Some(3);
+        truths.push(truth(2, &[(11, g3, 9), (12, g3, 9), (13, g3, 9)], vec![]));
+        run.push(RunDay {
+            start_unix: 2 * DAY,
+            clusters: vec![cluster(80, &[11, 12, 13], true, true)],
+            transitions: vec![(50, Transition::Survived)],
+        });
+        let s = evaluate_run(&run, &truths, &params()).unwrap();
+        let verdicts: Vec<_> = s.flags.iter().map(|f| (f.day, f.verdict)).collect();
+        assert_eq!(verdicts, [(1, Verdict::Known), (1, Verdict::Noise), (2, Verdict::Late)]);
+        // Late flags are false positives, and group 3 was missed on day 1.
+        assert_eq!((s.summary.n_late, s.summary.novelty_precision), (1, Some(0.0)));
+        assert_eq!(s.summary.novelty_recall, Some(0.0));
+        // The appear event of day 1 expected a novel emergence: missed too.
+        assert_eq!(s.fates[2].checks[0].found, Found::Emerged { novel: false });
     }
 
     #[test]

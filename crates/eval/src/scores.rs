@@ -40,6 +40,8 @@ pub struct DayScores {
     pub n_flagged: usize,
     /// Flags whose majority is a group new this day (first flag per group).
     pub n_true_novel: usize,
+    /// Flags that found a new group one or more days late.
+    pub n_late: usize,
     /// Clusterable groups new this day (the recall's denominator).
     pub n_new_groups: usize,
     /// Those found by a flag.
@@ -116,6 +118,10 @@ pub enum Verdict {
     New,
     /// Its majority is a new group another flag of the day already found.
     Duplicate,
+    /// Its majority is a group that was new on an earlier day and had not
+    /// been flagged: a late detection, counted as a false positive (and the
+    /// group as missed on its day), reported apart for diagnosis.
+    Late,
     /// Its majority is a group that is not new (a split half, a returning
     /// group, a piece of a known group).
     Known,
@@ -132,8 +138,8 @@ pub struct NoveltyFlag {
     pub lineage: u64,
     /// Its members.
     pub size: usize,
-    /// Its mean silhouette.
-    pub silhouette: f64,
+    /// Its mean silhouette, when defined.
+    pub silhouette: Option<f64>,
     /// Its most common planted group; `None` when noise senders are.
     pub majority: Option<GroupId>,
     /// That class's share of its truth-active members.
@@ -197,6 +203,8 @@ pub struct Summary {
     pub n_flagged: usize,
     /// True positives among them.
     pub n_true_novel: usize,
+    /// Late detections among them (false positives, see [`Verdict::Late`]).
+    pub n_late: usize,
     /// `n_true_novel / n_flagged`; `None` without flags.
     pub novelty_precision: Option<f64>,
     /// Clusterable new groups.
@@ -273,6 +281,7 @@ impl Scores {
             .collect();
         let n_flagged = flags.len();
         let n_true_novel = flags.iter().filter(|f| f.verdict == Verdict::New).count();
+        let n_late = flags.iter().filter(|f| f.verdict == Verdict::Late).count();
         let n_new_groups = new_groups.iter().filter(|n| n.clusterable).count();
         let n_new_found = new_groups.iter().filter(|n| n.clusterable && n.found).count();
         let summary = Summary {
@@ -289,6 +298,7 @@ impl Scores {
             by_kind,
             n_flagged,
             n_true_novel,
+            n_late,
             novelty_precision: share(n_true_novel, n_flagged),
             n_new_groups,
             n_new_found,
@@ -353,6 +363,7 @@ impl fmt::Display for Scores {
         writeln!(f, "| changes recovered (fates other than survive) | {} |", ratio(s.n_changes_recovered, s.n_changes))?;
         writeln!(f, "| novelty precision | {} |", ratio(s.n_true_novel, s.n_flagged))?;
         writeln!(f, "| novelty recall | {} |", ratio(s.n_new_found, s.n_new_groups))?;
+        writeln!(f, "| late novelty flags (counted false) | {} |", s.n_late)?;
 
         writeln!(f, "\n| day | active | in groups | groups | clusters | clustered | matched | ARI | ARI noise label | ARI groups | fates | flags true/all | new found/all |")?;
         writeln!(f, "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")?;
@@ -412,11 +423,11 @@ impl fmt::Display for Scores {
                 let who = w.majority.map_or_else(|| "noise".to_owned(), |g| format!("group {}", g.0));
                 writeln!(
                     f,
-                    "- day {} lineage {} ({} members, silhouette {:.2}): {:?}, majority {} ({:.0}%)",
+                    "- day {} lineage {} ({} members, silhouette {}): {:?}, majority {} ({:.0}%)",
                     w.day,
                     w.lineage,
                     w.size,
-                    w.silhouette,
+                    w.silhouette.map_or_else(|| "n/a".to_owned(), |s| format!("{s:.2}")),
                     w.verdict,
                     who,
                     100.0 * w.majority_share

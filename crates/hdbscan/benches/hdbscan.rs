@@ -1,6 +1,7 @@
 //! HDBSCAN (cosine, `min_cluster_size` 10) on 8,000, 20,000 and 50,000
 //! seeded vectors of 200 dimensions, beside the floor: one exact all-pairs
-//! cosine pass over the same vectors.
+//! cosine pass over the same vectors; at 8,000 also vectors without
+//! cluster structure.
 //!
 //! `cargo bench -p darkdca-hdbscan --bench hdbscan`; add a filter such as
 //! `-- /8000` to run one size.
@@ -30,6 +31,13 @@ fn bench(c: &mut Criterion) {
         group.bench_with_input(BenchmarkId::new("hdbscan", n), &x, |b, x| {
             b.iter(|| black_box(model.fit(x.view()).expect("finite input")));
         });
+        if n == 8_000 {
+            // No cluster structure: the neighbour lists prove every edge.
+            let y = data::scattered(n, 200, 42);
+            group.bench_with_input(BenchmarkId::new("hdbscan_scattered", n), &y, |b, y| {
+                b.iter(|| black_box(model.fit(y.view()).expect("finite input")));
+            });
+        }
     }
     group.finish();
 }

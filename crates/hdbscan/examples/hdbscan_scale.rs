@@ -1,7 +1,8 @@
 //! Times one fit on seeded Gaussian blobs and reports peak memory.
 //!
 //! ```text
-//! cargo run --release -p darkdca-hdbscan --example hdbscan_scale -- 8000 [--floor] [--write PATH] [--labels PATH] [--threads N]
+//! cargo run --release -p darkdca-hdbscan --example hdbscan_scale -- 8000 \
+//!     [--floor] [--write PATH] [--labels PATH] [--threads N] [--scattered]
 //! ```
 //!
 //! `--floor` times one exact all-pairs cosine pass instead (products in
@@ -68,7 +69,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         std::fs::write(path, text)?;
     }
     println!(
-        "hdbscan n={n} time={:.3}s peak_rss={:.0}MiB (after input {:.0}MiB) clusters={} noise={noise} stats={:?}",
+        "hdbscan n={n} time={:.3}s peak_rss={:.0}MiB (after input {:.0}MiB) \
+         clusters={} noise={noise} stats={:?}",
         start.elapsed().as_secs_f64(),
         peak_rss_mib(),
         rss_before,

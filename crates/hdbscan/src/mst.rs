@@ -52,6 +52,10 @@ pub(crate) fn lighter(a: Option<Edge>, b: Option<Edge>) -> Option<Edge> {
 
 /// Components remembered per scanned point: when the nearest joins the
 /// point's component, the next one still answers exactly without a rescan.
+///
+/// Measured at 8,000 blob vectors: 2 saved 3% of the scanned rows (7,389 to
+/// 7,166) and no time, and held more candidates in memory, so it stays 1;
+/// the scans and the cache support any value (the tests pass with 1 and 4).
 pub(crate) const KEPT_COMPONENTS: usize = 1;
 
 /// Finds the exact lightest edges from given points to other components.

@@ -248,7 +248,12 @@ proptest! {
     #![proptest_config(ProptestConfig::with_cases(24))]
 
     #[test]
-    fn invariants(n in 2_usize..120, seed in 0_u64..1000, mcs in 2_usize..12, leaf in any::<bool>()) {
+    fn invariants(
+        n in 2_usize..120,
+        seed in 0_u64..1000,
+        mcs in 2_usize..12,
+        leaf in any::<bool>(),
+    ) {
         let x = blobs(n, seed);
         let method = if leaf { ClusterSelection::Leaf } else { ClusterSelection::ExcessOfMass };
         let model = Params::new(mcs).cluster_selection(method).build().unwrap();

@@ -45,7 +45,7 @@ fn batch(b: u64) -> Partition<u64> {
 
 fn history<S: BuildHasher + Default>(n_batches: u64) -> Tracker<u64, S> {
     let mut tracker = Tracker::<u64, S>::with_hasher(Params::paper());
-    let t0 = Instant::now();
+    let (cpu0, t0) = (cpu_seconds(), Instant::now());
     let mut last = Vec::new();
     for b in 0..n_batches {
         let p = batch(b);
@@ -64,8 +64,10 @@ fn history<S: BuildHasher + Default>(n_batches: u64) -> Tracker<u64, S> {
         }
     }
     let tail = &last[last.len().saturating_sub(10)..];
+    let cpu = cpu_seconds().zip(cpu0).map_or(f64::NAN, |(b, a)| b - a);
     eprintln!(
-        "history of {n_batches} batches built in {:.1} s; push of the last {} batches: mean {:.3} s",
+        "history of {n_batches} batches built in {:.1} s wall, {cpu:.1} s CPU; \
+         push of the last {} batches: mean {:.3} s wall",
         t0.elapsed().as_secs_f64(),
         tail.len(),
         tail.iter().sum::<f64>() / tail.len() as f64
@@ -87,6 +89,30 @@ fn bench_hasher<S: BuildHasher + Default>(c: &mut Criterion, name: &str, n_batch
         b.iter(|| black_box(tracker.analyse(n_batches, black_box(&next)).expect("valid")));
     });
     group.finish();
+
+    // The machine is shared: report CPU time beside criterion's wall time.
+    let (cpu0, t0) = (cpu_seconds(), Instant::now());
+    for _ in 0..10 {
+        black_box(tracker.analyse(n_batches, &next).expect("valid"));
+    }
+    if let (Some(a), Some(b)) = (cpu0, cpu_seconds()) {
+        eprintln!(
+            "{name}: 10 analyses, CPU {:.3} s each, wall {:.3} s each",
+            (b - a) / 10.0,
+            t0.elapsed().as_secs_f64() / 10.0
+        );
+    }
+}
+
+/// User plus system CPU time of this process, from `/proc/self/stat` (Linux only).
+fn cpu_seconds() -> Option<f64> {
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    // Fields after the command name (which ends with ')'): utime and stime are the
+    // 12th and 13th, in clock ticks of 1/100 s on Linux.
+    let rest = stat.rsplit_once(')')?.1;
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let ticks: f64 = fields.get(11)?.parse::<f64>().ok()? + fields.get(12)?.parse::<f64>().ok()?;
+    Some(ticks / 100.0)
 }
 
 fn bench_track(c: &mut Criterion) {

@@ -84,9 +84,14 @@
 //! | novelty look-back | every earlier batch, threshold τ0 | lags 2 to 14, threshold 0.6 |
 //! | split parts | `r ≥ τ1` | `r > τ1` (strict) |
 //! | emergence provenance | (not specified) | "from noise" if `OL(Y, N) ≥ τ`, "new" if `OL(Y, U_t) < τ1` |
+//! | two candidates holding exactly τ0 = 0.5 of `Y` | (not specified) | both survive |
+//! | earlier cluster chosen | (not specified) | the oldest match among clusters whose global id is unused today |
 //!
-//! This crate keeps the paper's inclusive split test under both presets, and reports
-//! the three provenance shares (noise, absent, clusters) with the largest as the kind.
+//! This crate keeps the paper's inclusive split test under both presets, reports the
+//! three provenance shares (noise, absent, clusters) with the largest as the kind,
+//! absorbs both candidates in the τ0 = 0.5 tie (so that at most one cluster survives
+//! into `Y`), and picks the best-matching earlier cluster, restoring its lineage only
+//! when it is free today (see [`Tracker`] for the ranking and the claims).
 //! The reference code also re-matches survivors against lags 2 to 4 ("robust
 //! backmatch") and may rename their global id; this crate does not: a survivor always
 //! keeps its predecessor's lineage.

@@ -82,17 +82,33 @@
 //! transition is the one the tracker reports when it compares day `day - 1`
 //! with day `day`, under the paper's thresholds τ0 = 0.65, τ1 = 0.3:
 //!
-//! | kind | what happens | `transitions` (groups of `day - 1`) | `emerged` (groups of `day`) |
-//! | --- | --- | --- | --- |
-//! | `survive` | no scripted change (churn, decay go on) | Survived | |
-//! | `split` | members shuffled, cut 40–60%; the halves get new bursts, the second half new ports | Split | both halves, novelty false |
-//! | `merge` | two groups of one kind join (sizes within 60:40 when such a pair exists) | Absorbed, Absorbed; or Survived for a side holding ≥ τ0 of the union, which keeps its id | the new group, novelty false |
-//! | `dissolve` | members keep sending to their ports, 6 to 15 packets each, at random times; later, `noise.linger` of them each day as noise | Disappeared | |
-//! | `silence` | the group sends nothing for `silence_days` days | Inactive | |
-//! | `return` | the silenced group sends again, same id and members | | the group, novelty false (re-identified) |
-//! | `change_ports` | same members, new services | Survived | |
-//! | `appear` | a new group of fresh senders | | the group, novelty true |
-//! | `fade` | a decaying group fell below `min_size` and stops | Inactive | |
+//! | kind | expected for `from` (day − 1) | expected in `emerged` (day) |
+//! | --- | --- | --- |
+//! | `survive` | Survived | |
+//! | `split` | Split | both halves, novelty false |
+//! | `merge` | Absorbed ×2, or Survived + Absorbed (see below) | new group, novelty false |
+//! | `dissolve` | Disappeared | |
+//! | `silence` | Inactive | |
+//! | `return` | | the group, novelty false (re-identified) |
+//! | `change_ports` | Survived | |
+//! | `appear` | | the group, novelty true |
+//! | `fade` | Inactive | |
+//!
+//! What each does:
+//!
+//! - `survive`: no scripted change; churn and decay go on.
+//! - `split`: the members are shuffled and cut at 40 to 60%; both halves get
+//!   new bursts, the second half new ports too.
+//! - `merge`: two groups of one kind join, of sizes within 60:40 when such a
+//!   pair exists; a side holding at least τ0 of the union survives and keeps
+//!   its id, otherwise the union is a new group.
+//! - `dissolve`: the members keep sending to their old ports, 6 to 15 packets
+//!   each at random times; on later days `noise.linger` of them send as noise.
+//! - `silence`: the group sends nothing for `silence_days` days; `return`:
+//!   it sends again with the same id and members.
+//! - `change_ports`: same members, new services.
+//! - `appear`: a new group of fresh senders.
+//! - `fade`: a decaying group fell below `min_size` and stops.
 //!
 //! Under the paper's rules a split's halves are emerged clusters, and since
 //! each holds only about half of the parent (below τ0), the paper's backward
@@ -114,8 +130,9 @@
 //!   `n_active_senders` (more than 5 packets), `groups` (per group sending
 //!   that day: `id`, `kind`, `n_senders`, `n_packets`, `services` like
 //!   `"tcp/23"`, `"udp/53"`, `"icmp"`, `"gre"` (a backscatter group's
-//!   services are the spoofed ports its replies go to), and `n_services`), `events` (the [`FateEvent`]s whose `day` is this day:
-//!   `day`, `kind`, `from`, `to`, `transitions` as `{group, transition}`
+//!   services are the spoofed ports its replies go to), and `n_services`),
+//!   `events` (the [`FateEvent`]s whose `day` is this day: `day`, `kind`,
+//!   `from`, `to`, `transitions` as `{group, transition}`
 //!   with `transition` one of `Survived`, `Split`, `Absorbed`, `Disappeared`,
 //!   `Inactive`, `Emerged`, and `emerged` as `{group, novelty}`), and
 //!   `senders` (every sender of the day sorted by address: `addr`, `group`
@@ -133,8 +150,12 @@
 //!
 //! Every random choice comes from Xoshiro256++ generators seeded from the
 //! scenario's seed (one for the plan, one per day for the packets), so the
-//! same scenario gives byte-identical files on any machine with the same
-//! version of this crate; days can be generated in any order.
+//! same scenario gives byte-identical files with the same version of this
+//! crate, whatever the order in which days are generated or the number of
+//! threads writing them. Group sizes and packet times go through `f64::powf`,
+//! whose last bit may differ between C math libraries: another platform may
+//! shift a timestamp by a nanosecond (the committed scenario's test runs on
+//! the CI's Linux).
 //!
 //! # Limitations
 //!

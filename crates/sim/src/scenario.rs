@@ -566,8 +566,8 @@ fn large() -> Scenario {
         link: Link::Ethernet,
         compress: false,
         populations: vec![
-            pop(ResearchScanner, 30, 5000, (550, 1200), 0.0, 0.0, (6, 20), 500),
-            pop(Botnet, 12, 31_500, (60, 180), 0.2, 0.0, (4, 45), 3),
+            pop(ResearchScanner, 30, 5000, (600, 1250), 0.0, 0.0, (6, 20), 500),
+            pop(Botnet, 12, 32_000, (60, 180), 0.2, 0.0, (4, 45), 3),
             pop(TargetedScanner, 40, 1500, (300, 900), 0.0, 0.0, (4, 30), 4),
             pop(Backscatter, 15, 4000, (100, 300), 0.0, 0.2, (2, 60), 24),
         ],

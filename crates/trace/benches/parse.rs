@@ -42,7 +42,11 @@ impl Rng {
 /// Distinct senders in the synthetic day (`DARKDCA_TRACE_BENCH_SENDERS`,
 /// default 200,000).
 fn n_senders() -> u64 {
-    std::env::var("DARKDCA_TRACE_BENCH_SENDERS").ok().and_then(|v| v.parse().ok()).unwrap_or(200_000).max(1)
+    std::env::var("DARKDCA_TRACE_BENCH_SENDERS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(200_000)
+        .max(1)
 }
 
 fn target_bytes() -> u64 {

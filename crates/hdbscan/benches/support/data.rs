@@ -6,7 +6,8 @@ use rand::SeedableRng;
 use rand::rngs::StdRng;
 use rand_distr::{Distribution, Normal, Uniform};
 
-/// Blobs of 20 to 200 points in `dims` dimensions with different spreads, plus 10% scattered points.
+/// Blobs of 20 to 200 points in `dims` dimensions with different spreads,
+/// plus 10% scattered points.
 ///
 /// # Panics
 ///

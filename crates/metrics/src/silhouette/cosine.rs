@@ -19,7 +19,7 @@ use ndarray::linalg::general_mat_mul;
 use ndarray::{Array2, ArrayView2, ArrayViewMut2, Axis, s};
 use rayon::prelude::*;
 
-use super::{Clusters, IntraInter};
+use super::{Clusters, IntraInter, dot, sum_squares};
 use crate::{Element, Error, Result};
 
 /// Scored points per block of the `U S^T` product.
@@ -88,8 +88,10 @@ impl Sums {
         exact.par_chunks_mut(dims).enumerate().for_each(|(c, sum)| {
             let members = clusters.starts[c]..clusters.starts[c + 1];
             for (&row, &scale) in clusters.rows[members.clone()].iter().zip(&inv_norms[members]) {
-                for (s, v) in sum.iter_mut().zip(x.row(row)) {
-                    *s += v.to_f64() * scale;
+                let values = x.row(row);
+                match values.as_slice() {
+                    Some(values) => add_scaled(sum, values, scale),
+                    None => add_scaled(sum, &values.to_vec(), scale),
                 }
             }
         });
@@ -120,10 +122,10 @@ impl Sums {
     ) -> IntraInter {
         let exact_dot = |c: usize| -> f64 {
             let sum = &self.exact[c * self.dims..(c + 1) * self.dims];
-            row.iter().zip(sum).map(|(x, s)| x * s).sum::<f64>() * inv_norm
+            dot(row, sum) * inv_norm
         };
         let a = if own_size > 1 {
-            let self_dot = row.iter().map(|x| x * x).sum::<f64>() * inv_norm * inv_norm;
+            let self_dot = dot(row, row) * inv_norm * inv_norm;
             1.0 - (exact_dot(own) - self_dot) / (own_size - 1) as f64
         } else {
             f64::NAN
@@ -149,6 +151,13 @@ impl Sums {
             }
         }
         IntraInter { a, b }
+    }
+}
+
+/// `sum += scale * values`, widened to `f64`.
+fn add_scaled<T: Element>(sum: &mut [f64], values: &[T], scale: f64) {
+    for (s, v) in sum.iter_mut().zip(values) {
+        *s += v.to_f64() * scale;
     }
 }
 
@@ -187,8 +196,7 @@ fn screening_bound(dims: usize, mean_norm: f64) -> f64 {
 /// `1 / |x_i|` for every scored point, in scored order.
 fn inverse_norms<T: Element>(x: ArrayView2<'_, T>, rows: &[usize]) -> Result<Vec<f64>> {
     let norms: Vec<f64> = rows.par_iter().map(|&row| norm(x.row(row))).collect();
-    if let Some(row) = rows.iter().zip(&norms).filter(|(_, n)| **n == 0.0).map(|(r, _)| *r).min()
-    {
+    if let Some(row) = rows.iter().zip(&norms).filter(|(_, n)| **n == 0.0).map(|(r, _)| *r).min() {
         return Err(Error::ZeroVector { row });
     }
     Ok(norms.into_iter().map(f64::recip).collect())
@@ -196,10 +204,9 @@ fn inverse_norms<T: Element>(x: ArrayView2<'_, T>, rows: &[usize]) -> Result<Vec
 
 /// The euclidean norm, without overflow for `f64` coordinates beyond `1e154`.
 fn norm<T: Element>(row: ndarray::ArrayView1<'_, T>) -> f64 {
-    let square = |v: &T| v.to_f64() * v.to_f64();
     let plain = match row.as_slice() {
-        Some(slice) => slice.iter().map(square).sum::<f64>().sqrt(),
-        None => row.iter().map(square).sum::<f64>().sqrt(),
+        Some(slice) => sum_squares(slice).sqrt(),
+        None => row.iter().map(|v| v.to_f64() * v.to_f64()).sum::<f64>().sqrt(),
     };
     if plain.is_finite() {
         return plain;
