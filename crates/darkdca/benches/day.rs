@@ -10,7 +10,9 @@
 //! `/proc/self/clear_refs` (Linux); elsewhere it is not reported.
 //!
 //! Run with `cargo bench -p darkdca --bench day`; a criterion measurement
-//! of the small scenario's day follows the one-shot table.
+//! of the small scenario's day follows the one-shot table. The environment
+//! variable `DARKDCA_BENCH_THREADS` sets the embedding's worker threads
+//! (default 1, the paper preset's deterministic setting).
 #![allow(
     clippy::print_stdout,
     clippy::print_stderr,
@@ -89,10 +91,15 @@ fn full_scale() {
     let scenario = Scenario::preset("standard").expect("preset");
     let sim = Simulation::new(&scenario).expect("scenario");
     let dir = tempfile::tempdir().expect("temp dir");
-    let config = Config::default();
+    let mut config = Config::default();
+    let threads =
+        std::env::var("DARKDCA_BENCH_THREADS").ok().and_then(|t| t.parse().ok()).unwrap_or(1);
+    config.embedding.threads = threads;
     let mut pipeline =
         Pipeline::new(config.clone().check().expect("paper config")).expect("pipeline");
-    println!("one simulated day, paper settings (standard scenario)");
+    println!(
+        "one simulated day, paper settings (standard scenario), {threads} embedding thread(s)"
+    );
     println!("| day | stage | time (ms) | peak RSS (MiB) |");
     println!("| --- | --- | ---: | ---: |");
     for day in 0..2 {

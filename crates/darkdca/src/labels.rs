@@ -250,4 +250,31 @@ mod tests {
         assert_eq!(gt.label_of(&Addr::Opaque(3)), None);
         assert_eq!(gt.label_of(&v4("8.8.8.8")), Some("everything"));
     }
+
+    proptest::proptest! {
+        /// The label found is the one of the longest prefix containing the
+        /// address, as a brute-force scan over the entries finds it.
+        #[test]
+        fn longest_prefix_wins(
+            entries in proptest::collection::vec((proptest::prelude::any::<u32>(), 0u8..=32), 1..20),
+            probe in proptest::prelude::any::<u32>(),
+        ) {
+            let mut gt = GroundTruth::new();
+            let mut text = String::new();
+            for (i, (bits, len)) in entries.iter().enumerate() {
+                text.push_str(&format!("{}/{len},l{i}\n", Ipv4Addr::from(*bits)));
+            }
+            gt.add_text(&text, Path::new("p")).unwrap();
+            let contains = |bits: u32, len: u8| len == 0 || (bits ^ probe) >> (32 - u32::from(len)) == 0;
+            // Later entries replace earlier ones for the same prefix.
+            let mut best: Option<(u8, usize)> = None;
+            for (i, &(bits, len)) in entries.iter().enumerate() {
+                if contains(bits, len) && best.is_none_or(|(l, _)| len >= l) {
+                    best = Some((len, i));
+                }
+            }
+            let want = best.map(|(_, i)| format!("l{i}"));
+            proptest::prop_assert_eq!(gt.label_of(&Addr::V4(Ipv4Addr::from(probe))).map(str::to_owned), want);
+        }
+    }
 }

@@ -697,7 +697,7 @@ fn ms(since: Instant) -> f64 {
 
 /// The text form of a sender: the address, or `#n` for a pseudonym.
 #[must_use]
-pub fn addr_text(a: &Addr) -> String {
+pub(crate) fn addr_text(a: &Addr) -> String {
     match a {
         Addr::V4(v) => v.to_string(),
         Addr::V6(v) => v.to_string(),

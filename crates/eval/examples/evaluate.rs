@@ -32,7 +32,9 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use darkdca::{Config, DayResult, Preset};
-use darkdca_eval::{NoveltyGate, Params, RunDay, Scores, evaluate_run, run_scenario_dir, run_simulation};
+use darkdca_eval::{
+    NoveltyGate, Params, RunDay, Scores, evaluate_run, run_scenario_dir, run_simulation,
+};
 use darkdca_sim::{Scenario, Truth};
 use serde_json::Value;
 

@@ -49,7 +49,9 @@ pub enum Error {
         start_unix: i64,
     },
     /// A cluster member of a pipeline result is not an IPv4 address.
-    #[error("cluster {lineage} of the result starting at {start_unix} s has a member {address:?} that is not an ipv4 address")]
+    #[error(
+        "cluster {lineage} of the result starting at {start_unix} s has a member {address:?} that is not an ipv4 address"
+    )]
     BadAddress {
         /// Start of the result's batch, seconds since the Unix epoch.
         start_unix: i64,

@@ -93,10 +93,17 @@ mod tests {
     /// Day 2: lineage 2 survives, lineage 3 is inactive.
     fn run() -> Vec<RunDay> {
         vec![
-            RunDay { start_unix: 0, clusters: vec![cluster(1, &[1, 2, 3, 4], Some(0.9), false)], transitions: vec![] },
+            RunDay {
+                start_unix: 0,
+                clusters: vec![cluster(1, &[1, 2, 3, 4], Some(0.9), false)],
+                transitions: vec![],
+            },
             RunDay {
                 start_unix: 86_400,
-                clusters: vec![cluster(2, &[3, 4, 5, 6], Some(0.8), true), cluster(3, &[7, 8], Some(0.2), true)],
+                clusters: vec![
+                    cluster(2, &[3, 4, 5, 6], Some(0.8), true),
+                    cluster(3, &[7, 8], Some(0.2), true),
+                ],
                 transitions: vec![(1, Transition::Split)],
             },
             RunDay {
@@ -124,10 +131,19 @@ mod tests {
         // Size 2 < 3 fails; size 4 passes.
         assert_eq!(flags(&NoveltyGate { min_size: Some(3), ..NoveltyGate::default() }), [2]);
         // Silhouette 0.2 < 0.5 fails.
-        assert_eq!(flags(&NoveltyGate { min_silhouette: Some(0.5), ..NoveltyGate::default() }), [2]);
+        assert_eq!(
+            flags(&NoveltyGate { min_silhouette: Some(0.5), ..NoveltyGate::default() }),
+            [2]
+        );
         // Lineage 2 has 2 of 4 members known (0.5 > 0.4); lineage 3 none.
-        assert_eq!(flags(&NoveltyGate { max_known_share: Some(0.4), ..NoveltyGate::default() }), [3]);
-        assert_eq!(flags(&NoveltyGate { max_known_share: Some(0.5), ..NoveltyGate::default() }), [2, 3]);
+        assert_eq!(
+            flags(&NoveltyGate { max_known_share: Some(0.4), ..NoveltyGate::default() }),
+            [3]
+        );
+        assert_eq!(
+            flags(&NoveltyGate { max_known_share: Some(0.5), ..NoveltyGate::default() }),
+            [2, 3]
+        );
         // Lineage 2 survives into day 2, lineage 3 goes inactive.
         assert_eq!(flags(&NoveltyGate { persistence: true, ..NoveltyGate::default() }), [2]);
         // Batches 0 and 1 are quiet.

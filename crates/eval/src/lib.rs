@@ -116,9 +116,11 @@ mod scores;
 pub use error::{Error, Result};
 pub use gate::NoveltyGate;
 pub use observed::{RunCluster, RunDay, load_results};
-pub use run::{evaluate, evaluate_dir, load_truth, run_and_evaluate, run_scenario_dir, run_simulation};
+pub use run::{
+    evaluate, evaluate_dir, load_truth, run_and_evaluate, run_scenario_dir, run_simulation,
+};
 pub use score::{Params, evaluate_run};
 pub use scores::{
-    Check, DayScores, Expected, FateOutcome, Found, KindScore, NewGroupOutcome, NoveltyFlag, Scores, Summary,
-    Verdict,
+    Check, DayScores, Expected, FateOutcome, Found, KindScore, NewGroupOutcome, NoveltyFlag,
+    Scores, Summary, Verdict,
 };

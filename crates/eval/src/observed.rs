@@ -120,10 +120,39 @@ pub fn load_results(out_dir: &Path) -> Result<Vec<DayResult>> {
             continue;
         }
         let text = std::fs::read(&path).map_err(|e| Error::io(&path, e))?;
-        let r: DayResult =
-            serde_json::from_slice(&text).map_err(|source| Error::Json { path: path.clone(), source })?;
+        let r: DayResult = serde_json::from_slice(&text)
+            .map_err(|source| Error::Json { path: path.clone(), source })?;
         results.push(r);
     }
     results.sort_by_key(|r| r.start_unix);
     Ok(results)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn transition_names_are_the_facades() {
+        assert_eq!(transition_of("absorbed", 0).unwrap(), Transition::Absorbed);
+        assert_eq!(transition_of("inactive", 0).unwrap(), Transition::Inactive);
+        assert!(matches!(
+            transition_of("Survived", 7),
+            Err(Error::UnknownTransition { start_unix: 7, name }) if name == "Survived"
+        ));
+    }
+
+    #[test]
+    fn unreadable_directories_and_files_are_named() {
+        let dir = tempfile::tempdir().unwrap();
+        let err = load_results(dir.path()).unwrap_err();
+        assert!(matches!(&err, Error::Io { path, .. } if path.ends_with("days")), "{err:?}");
+
+        std::fs::create_dir(dir.path().join("days")).unwrap();
+        std::fs::write(dir.path().join("days/2026-01-05.senders.csv"), "address\n").unwrap();
+        assert!(load_results(dir.path()).unwrap().is_empty());
+        std::fs::write(dir.path().join("days/2026-01-05.json"), "{}").unwrap();
+        let err = load_results(dir.path()).unwrap_err();
+        assert!(matches!(&err, Error::Json { path, .. } if path.ends_with("2026-01-05.json")), "{err:?}");
+    }
 }

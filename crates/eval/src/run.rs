@@ -58,7 +58,10 @@ pub fn evaluate_dir(out_dir: &Path, scenario_dir: &Path, params: &Params) -> Res
 ///
 /// As [`load_truth`]; [`Error::Pipeline`](crate::Error::Pipeline) when a capture cannot be read or
 /// a stage fails.
-pub fn run_scenario_dir(config: CheckedConfig, scenario_dir: &Path) -> Result<(Vec<DayResult>, Vec<Truth>)> {
+pub fn run_scenario_dir(
+    config: CheckedConfig,
+    scenario_dir: &Path,
+) -> Result<(Vec<DayResult>, Vec<Truth>)> {
     let (manifest, truths) = load_truth(scenario_dir)?;
     let mut pipeline = Pipeline::new(config)?;
     let mut results = Vec::with_capacity(manifest.days.len());
@@ -79,7 +82,10 @@ pub fn run_scenario_dir(config: CheckedConfig, scenario_dir: &Path) -> Result<(V
 ///
 /// [`Error::Sim`](crate::Error::Sim) when the scenario cannot be planned, [`Error::Pipeline`](crate::Error::Pipeline)
 /// when a stage fails.
-pub fn run_simulation(config: CheckedConfig, scenario: &Scenario) -> Result<(Vec<DayResult>, Vec<Truth>)> {
+pub fn run_simulation(
+    config: CheckedConfig,
+    scenario: &Scenario,
+) -> Result<(Vec<DayResult>, Vec<Truth>)> {
     let sim = Simulation::new(scenario)?;
     let mut pipeline = Pipeline::new(config)?;
     let mut results = Vec::with_capacity(sim.n_days() as usize);
@@ -97,7 +103,11 @@ pub fn run_simulation(config: CheckedConfig, scenario: &Scenario) -> Result<(Vec
 /// # Errors
 ///
 /// As [`run_scenario_dir`] and [`evaluate`].
-pub fn run_and_evaluate(config: CheckedConfig, scenario_dir: &Path, params: &Params) -> Result<Scores> {
+pub fn run_and_evaluate(
+    config: CheckedConfig,
+    scenario_dir: &Path,
+    params: &Params,
+) -> Result<Scores> {
     let (results, truths) = run_scenario_dir(config, scenario_dir)?;
     evaluate(&results, &truths, params)
 }

@@ -39,7 +39,10 @@ impl Params {
     /// [`Error::Params`] when `min_group_size` is 0.
     pub fn check(&self) -> Result<()> {
         if self.min_group_size == 0 {
-            return Err(Error::Params { name: "min_group_size", reason: "must be at least 1".into() });
+            return Err(Error::Params {
+                name: "min_group_size",
+                reason: "must be at least 1".into(),
+            });
         }
         Ok(())
     }
@@ -89,7 +92,8 @@ impl<'a> DayView<'a> {
         }
 
         // Class counts per cluster, and cluster counts per group.
-        let mut per_cluster: Vec<BTreeMap<Class, usize>> = vec![BTreeMap::new(); run.clusters.len()];
+        let mut per_cluster: Vec<BTreeMap<Class, usize>> =
+            vec![BTreeMap::new(); run.clusters.len()];
         let mut per_group: BTreeMap<GroupId, BTreeMap<usize, usize>> = BTreeMap::new();
         let mut group_size: HashMap<GroupId, usize> = HashMap::new();
         for &(addr, group) in &active {
@@ -110,20 +114,22 @@ impl<'a> DayView<'a> {
             .iter()
             .map(|counts| {
                 let total: usize = counts.values().sum();
-                let best = counts.iter().fold(None::<(Class, usize)>, |best, (&c, &n)| match best {
-                    Some((_, m)) if m >= n => best,
-                    _ => Some((c, n)),
-                });
+                let best =
+                    counts.iter().fold(None::<(Class, usize)>, |best, (&c, &n)| match best {
+                        Some((_, m)) if m >= n => best,
+                        _ => Some((c, n)),
+                    });
                 best.map(|(c, n)| (c, n as f64 / total as f64))
             })
             .collect();
         let matched = per_group
             .iter()
             .filter_map(|(&g, counts)| {
-                let (&k, _) = counts.iter().fold(None::<(&usize, &usize)>, |best, (k, n)| match best {
-                    Some((_, m)) if m >= n => best,
-                    _ => Some((k, n)),
-                })?;
+                let (&k, _) =
+                    counts.iter().fold(None::<(&usize, &usize)>, |best, (k, n)| match best {
+                        Some((_, m)) if m >= n => best,
+                        _ => Some((k, n)),
+                    })?;
                 (plurality[k].map(|(c, _)| c) == Some(Class::Planted(g))).then_some((g, k))
             })
             .collect();
@@ -215,7 +221,8 @@ fn aris(v: &DayView<'_>) -> (Option<f64>, Option<f64>, Option<f64>) {
     }
     let truth_single = |i: usize, g: Option<GroupId>| g.map_or(L::Single(i), |g| L::Group(g.0));
     let truth_noise = |g: Option<GroupId>| g.map_or(L::Noise, |g| L::Group(g.0));
-    let run_single = |i: usize, a: &Ipv4Addr| v.cluster_of.get(a).map_or(L::Single(i), |&k| L::Cluster(k));
+    let run_single =
+        |i: usize, a: &Ipv4Addr| v.cluster_of.get(a).map_or(L::Single(i), |&k| L::Cluster(k));
     let run_noise = |a: &Ipv4Addr| v.cluster_of.get(a).map_or(L::Noise, |&k| L::Cluster(k));
 
     let ari = |t: Vec<L>, r: Vec<L>| darkdca_metrics::adjusted_rand_index(&t, &r).ok();
@@ -261,7 +268,14 @@ fn fate(e: &FateEvent, prev: Option<&DayView<'_>>, v: &DayView<'_>) -> FateOutco
         checks.push(Check { group: em.group, expected, found, ok });
     }
     let recovered = checks.iter().all(|c| c.ok);
-    FateOutcome { day: e.day, kind: e.kind, from: e.from.clone(), to: e.to.clone(), checks, recovered }
+    FateOutcome {
+        day: e.day,
+        kind: e.kind,
+        from: e.from.clone(),
+        to: e.to.clone(),
+        checks,
+        recovered,
+    }
 }
 
 /// The novelty flags of a day with their verdicts, and the day's new
@@ -274,8 +288,14 @@ fn novelty(
     new_on: &HashMap<GroupId, u32>,
     flagged: &mut Vec<GroupId>,
 ) -> (Vec<NoveltyFlag>, Vec<NewGroupOutcome>) {
-    let new: Vec<GroupId> =
-        v.truth.events.iter().flat_map(|e| &e.emerged).filter(|em| em.novelty).map(|em| em.group).collect();
+    let new: Vec<GroupId> = v
+        .truth
+        .events
+        .iter()
+        .flat_map(|e| &e.emerged)
+        .filter(|em| em.novelty)
+        .map(|em| em.group)
+        .collect();
     let mut credited: Vec<GroupId> = Vec::new();
     let mut flags = Vec::new();
     for (k, c) in v.run.clusters.iter().enumerate() {
@@ -287,7 +307,8 @@ fn novelty(
             Some((Class::Noise, s)) => (None, s),
             None => (None, 0.0),
         };
-        let late = |g: &GroupId| new_on.get(g).is_some_and(|&d| d < v.truth.day) && !flagged.contains(g);
+        let late =
+            |g: &GroupId| new_on.get(g).is_some_and(|&d| d < v.truth.day) && !flagged.contains(g);
         let verdict = match majority {
             None => Verdict::Noise,
             Some(g) if late(&g) => {
@@ -327,7 +348,6 @@ fn novelty(
         .collect();
     (flags, outcomes)
 }
-
 
 #[cfg(test)]
 mod tests {
@@ -369,7 +389,13 @@ mod tests {
     }
 
     fn cluster(lineage: u64, members: &[u8], emerged: bool, novel: bool) -> RunCluster {
-        RunCluster { lineage, members: members.iter().map(|&i| ip(i)).collect(), silhouette: Some(0.5), emerged, novel }
+        RunCluster {
+            lineage,
+            members: members.iter().map(|&i| ip(i)).collect(),
+            silhouette: Some(0.5),
+            emerged,
+            novel,
+        }
     }
 
     fn event(
@@ -387,7 +413,10 @@ mod tests {
                 .iter()
                 .map(|&(g, transition)| ExpectedTransition { group: GroupId(g), transition })
                 .collect(),
-            emerged: to.iter().map(|&(g, novelty)| ExpectedEmergence { group: GroupId(g), novelty }).collect(),
+            emerged: to
+                .iter()
+                .map(|&(g, novelty)| ExpectedEmergence { group: GroupId(g), novelty })
+                .collect(),
         }
     }
 
@@ -405,7 +434,16 @@ mod tests {
         let g = Some;
         let day0 = truth(
             0,
-            &[(1, g(1), 9), (2, g(1), 9), (3, g(1), 9), (4, g(2), 9), (5, g(2), 9), (6, None, 6), (7, None, 8), (9, g(2), 3)],
+            &[
+                (1, g(1), 9),
+                (2, g(1), 9),
+                (3, g(1), 9),
+                (4, g(2), 9),
+                (5, g(2), 9),
+                (6, None, 6),
+                (7, None, 8),
+                (9, g(2), 3),
+            ],
             vec![],
         );
         let day1 = truth(
@@ -433,7 +471,10 @@ mod tests {
         let run = vec![
             RunDay {
                 start_unix: 0,
-                clusters: vec![cluster(10, &[1, 2], false, false), cluster(20, &[3, 4, 5, 9], false, false)],
+                clusters: vec![
+                    cluster(10, &[1, 2], false, false),
+                    cluster(20, &[3, 4, 5, 9], false, false),
+                ],
                 transitions: vec![],
             },
             RunDay {
@@ -522,10 +563,16 @@ mod tests {
         assert!(s.fates[2].recovered);
         // 1 of 3 events; changes (split, appear): 1 of 2.
         let m = &s.summary;
-        assert_eq!((m.n_fates, m.n_fates_recovered, m.n_changes, m.n_changes_recovered), (3, 1, 2, 1));
+        assert_eq!(
+            (m.n_fates, m.n_fates_recovered, m.n_changes, m.n_changes_recovered),
+            (3, 1, 2, 1)
+        );
         assert_eq!(m.fates_recovered, Some(1.0 / 3.0));
         let kinds: Vec<_> = m.by_kind.iter().map(|k| (k.kind, k.n, k.n_recovered)).collect();
-        assert_eq!(kinds, [(FateKind::Survive, 1, 0), (FateKind::Split, 1, 0), (FateKind::Appear, 1, 1)]);
+        assert_eq!(
+            kinds,
+            [(FateKind::Survive, 1, 0), (FateKind::Split, 1, 0), (FateKind::Appear, 1, 1)]
+        );
     }
 
     #[test]
@@ -605,7 +652,10 @@ mod tests {
         ));
         assert!(matches!(evaluate_run(&run, &[], &params()), Err(Error::NoDays)));
         let bad = Params { min_group_size: 0, ..Params::default() };
-        assert!(matches!(evaluate_run(&run, &truths, &bad), Err(Error::Params { name: "min_group_size", .. })));
+        assert!(matches!(
+            evaluate_run(&run, &truths, &bad),
+            Err(Error::Params { name: "min_group_size", .. })
+        ));
     }
 
     #[test]
@@ -614,6 +664,9 @@ mod tests {
         let text = evaluate_run(&run, &truths, &params()).unwrap().to_string();
         assert!(text.contains("| fates recovered | 0.33 (1/3) |"), "{text}");
         assert!(text.contains("day 1 Survive [2] -> []: group 2: expected Transition(Survived), found Transition(Absorbed)"), "{text}");
-        assert!(text.contains("lineage 60 (2 members, silhouette 0.50): Noise, majority noise (100%)"), "{text}");
+        assert!(
+            text.contains("lineage 60 (2 members, silhouette 0.50): Noise, majority noise (100%)"),
+            "{text}"
+        );
     }
 }

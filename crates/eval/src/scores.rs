@@ -360,13 +360,23 @@ impl fmt::Display for Scores {
         writeln!(f, "| ARI (noise as one label) | {} |", num(s.ari_noise_label_mean))?;
         writeln!(f, "| ARI (planted members only) | {} |", num(s.ari_groups_mean))?;
         writeln!(f, "| fates recovered | {} |", ratio(s.n_fates_recovered, s.n_fates))?;
-        writeln!(f, "| changes recovered (fates other than survive) | {} |", ratio(s.n_changes_recovered, s.n_changes))?;
+        writeln!(
+            f,
+            "| changes recovered (fates other than survive) | {} |",
+            ratio(s.n_changes_recovered, s.n_changes)
+        )?;
         writeln!(f, "| novelty precision | {} |", ratio(s.n_true_novel, s.n_flagged))?;
         writeln!(f, "| novelty recall | {} |", ratio(s.n_new_found, s.n_new_groups))?;
         writeln!(f, "| late novelty flags (counted false) | {} |", s.n_late)?;
 
-        writeln!(f, "\n| day | active | in groups | groups | clusters | clustered | matched | ARI | ARI noise label | ARI groups | fates | flags true/all | new found/all |")?;
-        writeln!(f, "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")?;
+        writeln!(
+            f,
+            "\n| day | active | in groups | groups | clusters | clustered | matched | ARI | ARI noise label | ARI groups | fates | flags true/all | new found/all |"
+        )?;
+        writeln!(
+            f,
+            "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"
+        )?;
         for d in &self.days {
             writeln!(
                 f,
@@ -403,7 +413,12 @@ impl fmt::Display for Scores {
                     .checks
                     .iter()
                     .filter(|c| !c.ok)
-                    .map(|c| format!("group {}: expected {:?}, found {:?}", c.group.0, c.expected, c.found))
+                    .map(|c| {
+                        format!(
+                            "group {}: expected {:?}, found {:?}",
+                            c.group.0, c.expected, c.found
+                        )
+                    })
                     .collect();
                 writeln!(
                     f,
@@ -416,11 +431,13 @@ impl fmt::Display for Scores {
                 )?;
             }
         }
-        let wrong: Vec<&NoveltyFlag> = self.flags.iter().filter(|x| x.verdict != Verdict::New).collect();
+        let wrong: Vec<&NoveltyFlag> =
+            self.flags.iter().filter(|x| x.verdict != Verdict::New).collect();
         if !wrong.is_empty() {
             writeln!(f, "\nFalse novelty flags:\n")?;
             for w in wrong {
-                let who = w.majority.map_or_else(|| "noise".to_owned(), |g| format!("group {}", g.0));
+                let who =
+                    w.majority.map_or_else(|| "noise".to_owned(), |g| format!("group {}", g.0));
                 writeln!(
                     f,
                     "- day {} lineage {} ({} members, silhouette {}): {:?}, majority {} ({:.0}%)",
@@ -434,7 +451,8 @@ impl fmt::Display for Scores {
                 )?;
             }
         }
-        let lost: Vec<&NewGroupOutcome> = self.new_groups.iter().filter(|n| n.clusterable && !n.found).collect();
+        let lost: Vec<&NewGroupOutcome> =
+            self.new_groups.iter().filter(|n| n.clusterable && !n.found).collect();
         if !lost.is_empty() {
             writeln!(f, "\nNew groups not flagged:\n")?;
             for n in lost {

@@ -45,26 +45,52 @@
 //! # }
 //! ```
 //!
+//! # Main types
+//!
+//! - [`SilhouetteParams`] ([`Metric`], [`NoiseHandling`]) in, [`Silhouette`]
+//!   out: `samples` per input point (`None` for noise), `per_cluster` means
+//!   keyed by cluster label, the overall `score`.
+//! - [`ClusterPurity`] per cluster, with ground-truth labels as [`Label`]
+//!   (`Known` or `Unknown`); [`overall_purity`] sums them up.
+//! - [`AverageMethod`] chooses the normalisation of NMI and AMI.
+//! - [`Element`]: the input element types, `f32` and `f64`.
+//! - [`Error`]: one enum for every bad input.
+//!
+//! Labels are `i32` cluster ids as produced by HDBSCAN, with [`NOISE`] (`-1`)
+//! for noise; the agreement scores accept any hashable label type.
+//!
 //! # How the silhouette stays fast
 //!
 //! The `n x n` distance matrix is never built. Under the cosine metric the mean
 //! distance from a point to a cluster is `1 - u . S / |C|`, with `u` the point's
 //! unit vector and `S` the sum of the cluster's unit vectors, so one product of
 //! the unit vectors with the `k` cluster sums gives every `a(i)` and `b(i)`
-//! exactly, in `O(n k d)` time. The euclidean metric has no such shortcut: it
-//! uses blocked matrix products (`|x|^2 + |y|^2 - 2 x . y`, with direct
-//! recomputation where this cancels) in `O(n^2 d)` time and `O(n k)` memory.
-//! The products run on all cores through ndarray's `matrixmultiply-threading`
-//! feature, the per-point reductions through rayon. Arithmetic is `f64` for
-//! `f32` input as well. Results do not depend on the number of threads.
+//! exactly, in `O(n k d)` time and `O(k d)` memory besides the input. That
+//! product runs in `f32` with a proven error bound and only selects the
+//! nearest other cluster; the point's own cluster and every candidate are then
+//! recomputed in `f64`, so the result is the `f64` result. The euclidean metric
+//! has no such shortcut: it uses blocked `f64` matrix products
+//! (`|x|^2 + |y|^2 - 2 x . y`, recomputed directly where this cancels) in
+//! `O(n^2 d)` time and `O(n k)` memory. The products run on both cores through
+//! ndarray's `matrixmultiply-threading` feature, the per-point work through
+//! rayon. Scores are computed in `f64` for `f32` input as well, and do not
+//! depend on the number of threads.
+//!
+//! On this project's 2-core machine (docs/benchmarks/metrics.md) the cosine
+//! silhouette of 50,000 embeddings of 200 dimensions in 600 clusters takes
+//! about 0.9 s under heavy load (scikit-learn: about 170 s and 1.5 GiB in the
+//! same sitting), using about 17 MB beyond the input.
 //!
 //! # Limitations
 //!
 //! - Sub-sampling (scikit-learn's `sample_size`) is not offered: the exact
 //!   score is cheap enough.
 //! - The euclidean silhouette is quadratic in the number of points (about
-//!   `2 n^2 d` flops).
+//!   `2 n^2 d` flops), about as fast as scikit-learn's; `f64` coordinates
+//!   beyond about `1e154` overflow its squared norms.
 //! - Agreement scores reject empty input, where scikit-learn returns 1.
+//! - The expected mutual information behind AMI costs up to `O(R C n)` for
+//!   `R` and `C` groups (0.4 s for 50,000 points in 600 x 500 groups).
 //!
 //! # References
 //!

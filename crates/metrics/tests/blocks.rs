@@ -1,6 +1,8 @@
 //! The blocked silhouette kernels against a direct O(n^2) pass, on inputs
-//! large enough to cross every block boundary (2,048 rows for cosine, 512 x
-//! 2,048 for euclidean), with near-ties between clusters.
+//! large enough to cross the euclidean kernel's block boundaries (512 rows x
+//! 2,048 columns), with near-ties between clusters. (The cosine kernel's row
+//! blocks are sized by the number of clusters; a unit test in
+//! `src/silhouette/cosine.rs` checks that any block size gives the same result.)
 
 use darkdca_metrics::{Metric, silhouette};
 use ndarray::Array2;

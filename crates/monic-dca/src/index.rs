@@ -166,3 +166,36 @@ pub(crate) fn intern<M: Clone + Eq + Hash, S: BuildHasher>(
     let noise = group(p.noise());
     (IPartition { ids, clusters, noise }, new_members)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn hash_bytes(b: &[u8]) -> u64 {
+        let mut h = FastHasher::default();
+        h.write(b);
+        h.finish()
+    }
+
+    #[test]
+    fn fast_hasher_reads_every_byte() {
+        // Nine bytes: one full word and a one-byte tail; changing either changes the hash.
+        let base = hash_bytes(&[1, 2, 3, 4, 5, 6, 7, 8, 9]);
+        assert_ne!(base, hash_bytes(&[1, 2, 3, 4, 5, 6, 7, 8, 10]));
+        assert_ne!(base, hash_bytes(&[0, 2, 3, 4, 5, 6, 7, 8, 9]));
+        assert_eq!(base, hash_bytes(&[1, 2, 3, 4, 5, 6, 7, 8, 9]));
+    }
+
+    #[test]
+    fn intern_assigns_provisional_indices_in_order() -> crate::Result<()> {
+        let mut interner: Interner<&str, FastHashBuilder> = Interner::default();
+        interner.push("a");
+        let p = Partition::from_labels([("b", Some(0u32)), ("a", Some(0)), ("c", None)])?;
+        let (ip, fresh) = intern(&interner, &p);
+        assert_eq!(ip.clusters[0].members, vec![1, 0]);
+        assert_eq!(ip.noise.members, vec![2]);
+        assert_eq!(fresh, vec!["b", "c"]);
+        assert_eq!(ip.clusters[0].total, 2.0);
+        Ok(())
+    }
+}

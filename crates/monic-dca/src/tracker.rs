@@ -336,25 +336,17 @@ impl Core {
                     (Origin::Survived { from: prev.partition.ids[i] }, lineage)
                 }
                 None => {
-                    let provenance =
-                        provenance(&prev.partition, group.total, noise_in[j], &columns[j]);
-                    let (novelty, node) = match novelty[j] {
-                        Some((node, overlap)) => {
-                            let n = self.graph.node(node);
-                            let r = Reidentification {
-                                batch: n.batch,
-                                cluster: n.cluster,
-                                lineage: n.lineage,
-                                overlap,
-                                restored: false,
-                            };
-                            (Novelty::Reidentified(r), Some(node))
-                        }
-                        None => (Novelty::Novel, None),
-                    };
-                    plan.reidentified_nodes[j] = node;
+                    plan.reidentified_nodes[j] = novelty[j].map(|(node, _)| node);
                     let absorbed = std::mem::take(&mut absorbed_into[j]);
-                    (Origin::Emerged(Emergence { provenance, absorbed, novelty }), LineageId(0))
+                    let (from_noise, column) = (noise_in[j], columns[j].as_slice());
+                    let e = self.emergence(
+                        &prev.partition,
+                        group.total,
+                        from_noise,
+                        column,
+                        novelty[j],
+                    );
+                    (Origin::Emerged(Emergence { absorbed, ..e }), LineageId(0))
                 }
             };
             analysis.clusters.push(NextCluster {
@@ -368,6 +360,34 @@ impl Core {
         assign_lineages(&mut analysis.clusters, &mut used, self.next_lineage);
         analysis.count();
         (analysis, plan)
+    }
+
+    /// The emergence of a cluster of `t + 1` of weight `y_weight`, from its flows in
+    /// (`w_Y(Y ∩ N_t)` and its column) and its best earlier match; `absorbed` is left
+    /// empty for the caller.
+    fn emergence(
+        &self,
+        prev: &IPartition,
+        y_weight: f64,
+        from_noise: f64,
+        column: &[(usize, f64)],
+        matched: Option<(u32, f64)>,
+    ) -> Emergence {
+        let novelty = match matched {
+            Some((node, overlap)) => {
+                let n = self.graph.node(node);
+                Novelty::Reidentified(Reidentification {
+                    batch: n.batch,
+                    cluster: n.cluster,
+                    lineage: n.lineage,
+                    overlap,
+                    restored: false,
+                })
+            }
+            None => Novelty::Novel,
+        };
+        let provenance = provenance(prev, y_weight, from_noise, column);
+        Emergence { provenance, absorbed: Vec::new(), novelty }
     }
 
     /// One pass over the members of `t + 1`, each looked up in the previous batch's

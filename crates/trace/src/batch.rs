@@ -192,64 +192,22 @@ impl SenderStats {
     }
 }
 
-/// Running statistics of one sender, stored in its hash-table slot so that
-/// a packet costs one random memory access (two adjacent cache lines).
-/// Distinct counts and top ports are computed when the batch is finished,
-/// from the sorted logs. The ICMP, GRE and Mirai-like counters saturate at
-/// 2^32 - 1 packets per batch.
+/// The per-packet state of one sender that cannot be recovered from the
+/// packet log, in a dense array indexed by the sender's intern id (32
+/// bytes, so a packet touches one small, mostly cache-resident line).
+/// Packet and protocol counts, distinct services and top ports are computed
+/// when the batch is finished, from the sorted packet log.
 #[derive(Debug, Clone, Copy)]
-#[repr(C, align(128))]
-struct Slot {
-    addr: Addr,
-    /// Sender index, `EMPTY` for a free slot.
-    id: u32,
-    n_packets: u64,
+struct Hot {
     first_ns: i64,
     last_ns: i64,
-    tcp: u64,
-    udp: u64,
-    icmp: u32,
-    gre: u32,
+    /// The latest destination key logged for this sender, `NO_DST` if none.
+    last_dst: u64,
+    /// Mirai-like packets, saturating at 2^32 - 1 per batch.
     n_mirai: u32,
-    /// The latest destination key logged for this sender.
-    last_dst: u32,
-    has_dst: bool,
 }
 
-const EMPTY: u32 = u32::MAX;
-
-impl Slot {
-    const FREE: Slot = Slot {
-        addr: Addr::Opaque(0),
-        id: EMPTY,
-        n_packets: 0,
-        first_ns: 0,
-        last_ns: 0,
-        tcp: 0,
-        udp: 0,
-        icmp: 0,
-        gre: 0,
-        n_mirai: 0,
-        last_dst: 0,
-        has_dst: false,
-    };
-
-    fn new(addr: Addr, id: u32, ts: i64) -> Self {
-        Self { addr, id, first_ns: ts, last_ns: ts, ..Self::FREE }
-    }
-
-    fn protocols(&self) -> ProtocolCounts {
-        let (icmp, gre) = (u64::from(self.icmp), u64::from(self.gre));
-        let known = self.tcp + self.udp + icmp + gre;
-        ProtocolCounts {
-            tcp: self.tcp,
-            udp: self.udp,
-            icmp,
-            gre,
-            other: self.n_packets.saturating_sub(known),
-        }
-    }
-}
+const NO_DST: u64 = u64::MAX;
 
 /// Saturating add of a packet count to a 32-bit counter.
 #[inline]
@@ -257,72 +215,89 @@ fn add32(x: &mut u32, c: u64) {
     *x = u32::try_from(u64::from(*x) + c).unwrap_or(u32::MAX);
 }
 
-/// An open-addressing table of senders (linear probing, at most half
-/// full). The slot for a hash can be touched ahead of use, which lets the
-/// processor fetch several senders' slots at once.
+/// An open-addressing table from a 32-bit key to a dense id: one `u64` per
+/// slot (`key << 32 | id`), linear probing, at most half full, Fibonacci
+/// (multiplicative) hashing. 200,000 senders take 4 MiB.
 #[derive(Debug, Default)]
-struct SenderTable {
-    slots: Vec<Slot>,
+struct IdTable {
+    slots: Vec<u64>,
     len: usize,
+    /// `64 - log2(slots.len())`.
+    shift: u32,
 }
 
-impl SenderTable {
+const FREE: u64 = u64::MAX;
+
+impl IdTable {
     #[inline]
-    fn hash(a: &Addr) -> u64 {
-        use std::hash::BuildHasher;
-        FxBuild::default().hash_one(a)
+    fn home(&self, key: u32) -> usize {
+        (u64::from(key).wrapping_mul(0x9e37_79b9_7f4a_7c15) >> self.shift) as usize
     }
 
+    /// The id of `key`, or `next` after inserting it.
     #[inline]
-    fn mask(&self) -> usize {
-        self.slots.len().wrapping_sub(1)
-    }
-
-    /// Loads the home slot of `h` (the value only feeds a dummy sum).
-    #[inline]
-    fn touch(&self, h: u64) -> u32 {
-        self.slots.get(h as usize & self.mask()).map_or(0, |s| s.id)
-    }
-
-    /// The slot of `a`, created with index `next` and time `ts` if absent.
-    #[inline]
-    fn get_or_insert(&mut self, a: Addr, h: u64, next: u32, ts: i64) -> &mut Slot {
+    fn get_or_insert(&mut self, key: u32, next: u32) -> u32 {
         if (self.len + 1) * 2 > self.slots.len() {
             self.grow();
         }
-        let mask = self.mask();
-        let mut i = h as usize & mask;
+        let mask = self.slots.len() - 1;
+        let mut i = self.home(key);
         loop {
-            let slot = &self.slots[i];
-            if slot.id == EMPTY {
-                self.slots[i] = Slot::new(a, next, ts);
+            let s = self.slots[i];
+            if s == FREE {
+                self.slots[i] = (u64::from(key) << 32) | u64::from(next);
                 self.len += 1;
-                break;
+                return next;
             }
-            if slot.addr == a {
-                break;
+            if (s >> 32) as u32 == key {
+                return s as u32;
             }
             i = (i + 1) & mask;
         }
-        &mut self.slots[i]
     }
 
     fn grow(&mut self) {
         let cap = (self.slots.len() * 2).max(1024);
-        let old = std::mem::replace(&mut self.slots, vec![Slot::FREE; cap]);
+        let old = std::mem::replace(&mut self.slots, vec![FREE; cap]);
+        self.shift = 64 - cap.trailing_zeros();
         let mask = cap - 1;
-        for slot in old.into_iter().filter(|s| s.id != EMPTY) {
-            let mut i = Self::hash(&slot.addr) as usize & mask;
-            while self.slots[i].id != EMPTY {
+        for s in old.into_iter().filter(|&s| s != FREE) {
+            let mut i = self.home((s >> 32) as u32);
+            while self.slots[i] != FREE {
                 i = (i + 1) & mask;
             }
-            self.slots[i] = slot;
+            self.slots[i] = s;
         }
     }
 }
 
-/// Records staged between touching their sender's slot and applying them.
-const STAGE: usize = 8;
+/// Interns senders to dense ids in order of arrival: IPv4 addresses and
+/// opaque ids in compact [`IdTable`]s, IPv6 addresses in a hash map.
+#[derive(Debug, Default)]
+struct SenderIds {
+    v4: IdTable,
+    opaque: IdTable,
+    v6: HashMap<std::net::Ipv6Addr, u32, FxBuild>,
+    addrs: Vec<Addr>,
+}
+
+impl SenderIds {
+    /// The id of `a`, and whether it is new.
+    #[inline]
+    fn intern(&mut self, a: Addr) -> (u32, bool) {
+        let next = self.addrs.len() as u32;
+        let id = match a {
+            Addr::V4(v) => self.v4.get_or_insert(u32::from(v), next),
+            Addr::Opaque(o) => self.opaque.get_or_insert(o, next),
+            Addr::V6(v) => *self.v6.entry(v).or_insert(next),
+        };
+        let new = id == next;
+        if new {
+            self.addrs.push(a);
+        }
+        (id, new)
+    }
+}
 
 /// A 32-bit key of a destination for distinct counting.
 #[inline]
@@ -353,19 +328,32 @@ pub(crate) fn log_fields(e: u64) -> (u32, u32, u64) {
     ((e >> 32) as u32, ((e >> REPS_BITS) & 0x3_ffff) as u32, e & MAX_REPS)
 }
 
+/// A record waiting in the reorder queue: what the time-ordered packet log
+/// needs, once its sender is interned and its order-independent statistics
+/// applied (24 bytes instead of a 72-byte [`PacketRecord`]).
+#[derive(Debug, Clone, Copy)]
+struct Pending {
+    ts_ns: i64,
+    /// The serial number of the batch builder that admitted the record.
+    batch: u32,
+    sender: u32,
+    key: u32,
+    count: u32,
+}
+
 /// An open batch being filled.
 #[derive(Debug)]
 struct BatchBuilder {
+    /// Tells builders apart, even two with the same window.
+    serial: u32,
     start_ns: i64,
     end_ns: i64,
-    table: SenderTable,
-    n_senders: u32,
-    /// Records whose slot was touched, applied `STAGE` records later.
-    staged: VecDeque<(PacketRecord, u64)>,
-    touched: u32,
+    ids: SenderIds,
+    /// Per intern id.
+    hot: Vec<Hot>,
     log: Vec<u64>,
-    /// `(sender << 32) | destination key`, one per packet whose destination
-    /// differs from the sender's previous one.
+    /// `(intern id << 32) | destination key`, one per packet whose
+    /// destination differs from the sender's previous one.
     dst_log: Vec<u64>,
     /// Per service key, the position of its latest log entry (or `usize::MAX`).
     last_entry: Vec<usize>,
@@ -377,14 +365,13 @@ struct BatchBuilder {
 }
 
 impl BatchBuilder {
-    fn new(start_ns: i64, window_ns: i64) -> Self {
+    fn new(serial: u32, start_ns: i64, window_ns: i64) -> Self {
         Self {
+            serial,
             start_ns,
             end_ns: start_ns.saturating_add(window_ns),
-            table: SenderTable::default(),
-            n_senders: 0,
-            staged: VecDeque::with_capacity(STAGE + 1),
-            touched: 0,
+            ids: SenderIds::default(),
+            hot: Vec::new(),
             log: Vec::new(),
             dst_log: Vec::new(),
             last_entry: vec![usize::MAX; N_KEYS],
@@ -395,60 +382,43 @@ impl BatchBuilder {
         }
     }
 
-    /// Stages a record: its sender's slot is loaded now and the record is
-    /// applied a few records later, so that the memory accesses of several
-    /// records overlap. Order is kept (first in, first out).
+    /// Interns the sender and applies the statistics that do not depend on
+    /// packet order (first and last seen, Mirai-like count, destinations).
+    /// Returns what the ordered packet log still needs.
     #[inline]
-    fn apply(&mut self, rec: &PacketRecord) {
-        let h = SenderTable::hash(&rec.src);
-        self.touched ^= self.table.touch(h);
-        self.staged.push_back((*rec, h));
-        if self.staged.len() > STAGE
-            && let Some((r, h)) = self.staged.pop_front()
-        {
-            self.apply_now(&r, h);
-        }
-    }
-
-    fn flush(&mut self) {
-        while let Some((r, h)) = self.staged.pop_front() {
-            self.apply_now(&r, h);
-        }
-    }
-
-    #[inline]
-    fn apply_now(&mut self, rec: &PacketRecord, h: u64) {
+    fn admit(&mut self, rec: &PacketRecord) -> Pending {
         let c = u64::from(rec.count.max(1));
-        let next = self.n_senders;
-        let acc = self.table.get_or_insert(rec.src, h, next, rec.ts_ns);
-        let sid = acc.id;
-        if sid == next {
-            self.n_senders += 1;
+        let (sid, new) = self.ids.intern(rec.src);
+        if new {
+            self.hot.push(Hot {
+                first_ns: rec.ts_ns,
+                last_ns: rec.ts_ns,
+                last_dst: NO_DST,
+                n_mirai: 0,
+            });
         }
-        acc.n_packets += c;
-        acc.first_ns = acc.first_ns.min(rec.ts_ns);
-        acc.last_ns = acc.last_ns.max(rec.ts_ns);
-        match rec.proto {
-            proto::TCP => acc.tcp += c,
-            proto::UDP => acc.udp += c,
-            proto::ICMP | proto::ICMPV6 => add32(&mut acc.icmp, c),
-            proto::GRE => add32(&mut acc.gre, c),
-            _ => {}
-        }
+        let h = &mut self.hot[sid as usize];
+        h.first_ns = h.first_ns.min(rec.ts_ns);
+        h.last_ns = h.last_ns.max(rec.ts_ns);
         if rec.is_mirai_like() {
-            add32(&mut acc.n_mirai, c);
+            add32(&mut h.n_mirai, c);
         }
         if let Some(d) = &rec.dst {
-            let k = addr_key(d);
-            if !acc.has_dst || acc.last_dst != k {
-                acc.last_dst = k;
-                acc.has_dst = true;
-                self.dst_log.push((u64::from(sid) << 32) | u64::from(k));
+            let k = u64::from(addr_key(d));
+            if h.last_dst != k {
+                h.last_dst = k;
+                self.dst_log.push((u64::from(sid) << 32) | k);
             }
         }
-        self.log_push(sid, service_key(rec.proto, rec.dst_port), c);
         self.n_packets += c;
         self.n_records += 1;
+        Pending {
+            ts_ns: rec.ts_ns,
+            batch: self.serial,
+            sender: sid,
+            key: service_key(rec.proto, rec.dst_port),
+            count: rec.count.max(1),
+        }
     }
 
     /// Appends `c` packets of `sid` to service `key`. When every log entry
@@ -458,7 +428,8 @@ impl BatchBuilder {
     /// (which collapses consecutive repeats) is the same, and per-service
     /// packet counts stay exact.
     #[inline]
-    fn log_push(&mut self, sid: u32, key: u32, mut c: u64) {
+    fn log_push(&mut self, p: Pending) {
+        let (sid, key, mut c) = (p.sender, p.key, u64::from(p.count));
         let last = self.last_entry[key as usize];
         if sid == self.streak_sender && last != usize::MAX && last >= self.streak_start {
             let (_, _, reps) = log_fields(self.log[last]);
@@ -478,35 +449,28 @@ impl BatchBuilder {
         }
     }
 
-    fn finish(mut self, n_top: usize) -> Batch {
-        self.flush();
-        let n = self.n_senders as usize;
-        let sender_bits = u64::BITS - (n as u64).leading_zeros();
-        let mut slots: Vec<Slot> = vec![Slot::FREE; n];
-        for slot in self.table.slots.iter().filter(|s| s.id != EMPTY) {
-            slots[slot.id as usize] = *slot;
-        }
-        let mut index: HashMap<Addr, u32, FxBuild> = HashMap::default();
-        index.reserve(n);
-        for (i, s) in slots.iter().enumerate() {
-            index.insert(s.addr, i as u32);
-        }
+    fn finish(self, n_top: usize) -> Batch {
+        let n = self.hot.len();
+        let mut log = self.log;
 
-        // Packets per (sender, service): sort a copy of the log by those
-        // fields (bits 14 and up) and add up the runs.
-        let mut services = self.log.clone();
-        radix_sort(&mut services, REPS_BITS, REPS_BITS + 18 + sender_bits);
-        let mut per_sender: Vec<Vec<(u32, u64)>> = vec![Vec::new(); n];
-        for e in services {
-            let (sid, key, reps) = log_fields(e);
-            let list = &mut per_sender[sid as usize];
-            match list.last_mut() {
-                Some((k, c)) if *k == key => *c += reps,
-                _ => list.push((key, reps)),
+        // Senders are numbered by first appearance in the time-ordered log
+        // (not by arrival): `old[new]` is the intern id of sender `new`.
+        let mut new_of = vec![u32::MAX; n];
+        let mut old = Vec::with_capacity(n);
+        for e in &mut log {
+            let o = (*e >> 32) as usize;
+            let mut j = new_of[o];
+            if j == u32::MAX {
+                j = old.len() as u32;
+                new_of[o] = j;
+                old.push(o as u32);
             }
+            *e = (u64::from(j) << 32) | (*e & 0xffff_ffff);
         }
+        debug_assert_eq!(old.len(), n, "every interned sender is in the log");
 
-        // Distinct destinations per sender: sort and count changes.
+        // Distinct destinations per intern id: sort and count changes.
+        let sender_bits = u64::BITS - (n as u64).leading_zeros();
         let mut dsts = self.dst_log;
         radix_sort(&mut dsts, 0, 32 + sender_bits);
         let mut n_dsts = vec![0u64; n];
@@ -518,33 +482,74 @@ impl BatchBuilder {
             }
         }
 
-        let senders = (0..n)
-            .map(|i| {
-                let acc = &slots[i];
-                let list = &mut per_sender[i];
-                let n_dst_ports =
-                    list.iter().filter(|(k, _)| (*k as usize) < 2 * 65_536).count() as u64;
-                list.sort_unstable_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
-                list.truncate(n_top);
-                SenderStats {
-                    addr: acc.addr,
-                    n_packets: acc.n_packets,
-                    n_dst_ports,
-                    n_dst_addrs: n_dsts[i],
-                    top_ports: list.iter().map(|&(k, c)| (Service::from_key(k), c)).collect(),
-                    protocols: acc.protocols(),
-                    first_seen_ns: acc.first_ns,
-                    last_seen_ns: acc.last_ns,
-                    n_mirai: u64::from(acc.n_mirai),
+        // Packets per (sender, service): sort a copy of the log by those
+        // fields (bits 14 and up); each sender's runs are then adjacent.
+        let mut services = log.clone();
+        radix_sort(&mut services, REPS_BITS, REPS_BITS + 18 + sender_bits);
+        let mut senders = Vec::with_capacity(n);
+        let mut list: Vec<(u32, u64)> = Vec::new();
+        let mut at = 0;
+        for (j, &o) in old.iter().enumerate() {
+            list.clear();
+            while at < services.len() && (services[at] >> 32) as usize == j {
+                let (_, key, reps) = log_fields(services[at]);
+                match list.last_mut() {
+                    Some((k, c)) if *k == key => *c += reps,
+                    _ => list.push((key, reps)),
                 }
-            })
-            .collect();
+                at += 1;
+            }
+            let (mut n_packets, mut tcp, mut udp, mut icmp, mut gre) = (0u64, 0, 0, 0, 0);
+            for &(key, c) in &list {
+                n_packets += c;
+                match key {
+                    0..65_536 => tcp += c,
+                    65_536..131_072 => udp += c,
+                    _ => match (key - 131_072) as u8 {
+                        proto::TCP => tcp += c,
+                        proto::UDP => udp += c,
+                        proto::ICMP | proto::ICMPV6 => icmp += c,
+                        proto::GRE => gre += c,
+                        _ => {}
+                    },
+                }
+            }
+            // ICMP and GRE counters saturate at 2^32 - 1, as they always have.
+            let (icmp, gre) = (icmp.min(u64::from(u32::MAX)), gre.min(u64::from(u32::MAX)));
+            let n_dst_ports =
+                list.iter().filter(|(k, _)| (*k as usize) < 2 * 65_536).count() as u64;
+            list.sort_unstable_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+            list.truncate(n_top);
+            let h = &self.hot[o as usize];
+            senders.push(SenderStats {
+                addr: self.ids.addrs[o as usize],
+                n_packets,
+                n_dst_ports,
+                n_dst_addrs: n_dsts[o as usize],
+                top_ports: list.iter().map(|&(k, c)| (Service::from_key(k), c)).collect(),
+                protocols: ProtocolCounts {
+                    tcp,
+                    udp,
+                    icmp,
+                    gre,
+                    other: n_packets.saturating_sub(tcp + udp + icmp + gre),
+                },
+                first_seen_ns: h.first_ns,
+                last_seen_ns: h.last_ns,
+                n_mirai: u64::from(h.n_mirai),
+            });
+        }
+        let mut index: HashMap<Addr, u32, FxBuild> = HashMap::default();
+        index.reserve(n);
+        for (i, s) in senders.iter().enumerate() {
+            index.insert(s.addr, i as u32);
+        }
         Batch {
             id: BatchId(self.start_ns),
             end_ns: self.end_ns,
             senders,
             index,
-            log: self.log,
+            log,
             n_packets: self.n_packets,
             n_records: self.n_records,
         }
@@ -686,7 +691,8 @@ pub struct BatchReport {
 #[derive(Debug)]
 pub struct Batcher {
     params: BatchParams,
-    pending: VecDeque<PacketRecord>,
+    /// Admitted records waiting to enter their batch's log in time order.
+    pending: VecDeque<Pending>,
     /// Latest timestamp pushed.
     watermark: i64,
     /// Timestamp of the latest record released in order.
@@ -694,6 +700,8 @@ pub struct Batcher {
     /// End of the latest closed batch: earlier records are dropped.
     closed_until: i64,
     open: Vec<BatchBuilder>,
+    /// Serial number of the next builder.
+    next_serial: u32,
     done: VecDeque<Batch>,
     report: BatchReport,
 }
@@ -713,6 +721,7 @@ impl Batcher {
             released: i64::MIN,
             closed_until: i64::MIN,
             open: Vec::new(),
+            next_serial: 0,
             done: VecDeque::new(),
             report: BatchReport::default(),
         })
@@ -751,15 +760,20 @@ impl Batcher {
         if rec.ts_ns < self.released {
             // Too late to be put in order, but its batch is still open.
             self.report.n_late += 1;
-            self.builder_for(rec.ts_ns).apply(rec);
+            let b = self.builder_for(rec.ts_ns);
+            let p = b.admit(rec);
+            b.log_push(p);
             return;
         }
         // Keep the pending queue sorted by time (stable for equal times).
+        // Order-independent statistics are applied now; only the log entry
+        // waits for its place in time.
+        let p = self.builder_for(rec.ts_ns).admit(rec);
         if self.pending.back().is_none_or(|b| b.ts_ns <= rec.ts_ns) {
-            self.pending.push_back(*rec);
+            self.pending.push_back(p);
         } else {
             let at = self.pending.partition_point(|r| r.ts_ns <= rec.ts_ns);
-            self.pending.insert(at, *rec);
+            self.pending.insert(at, p);
         }
         if rec.ts_ns > self.watermark {
             self.watermark = rec.ts_ns;
@@ -808,7 +822,12 @@ impl Batcher {
         while self.pending.front().is_some_and(|r| r.ts_ns <= frontier) {
             if let Some(r) = self.pending.pop_front() {
                 self.released = r.ts_ns;
-                self.builder_for(r.ts_ns).apply(&r);
+                // The builder that admitted the record (a window that cannot
+                // hold its own start, at the end of time, is not found again
+                // by time). It is open: it ends after the record.
+                if let Some(b) = self.open.iter_mut().rev().find(|b| b.serial == r.batch) {
+                    b.log_push(r);
+                }
             }
         }
         if self.open.iter().any(|b| b.end_ns <= frontier) {
@@ -829,7 +848,8 @@ impl Batcher {
             return &mut self.open[i];
         }
         let start = self.params.batch_start(ts_ns);
-        self.open.push(BatchBuilder::new(start, self.params.window_ns));
+        self.open.push(BatchBuilder::new(self.next_serial, start, self.params.window_ns));
+        self.next_serial = self.next_serial.wrapping_add(1);
         let last = self.open.len() - 1;
         &mut self.open[last]
     }

@@ -22,8 +22,15 @@ use rayon::prelude::*;
 use super::{Clusters, IntraInter, dot, sum_squares};
 use crate::{Element, Error, Result};
 
-/// Scored points per block of the `U S^T` product.
-const BLOCK: usize = 2048;
+/// Entries of one block of the `U S^T` product (8 MiB of `f32`).
+const BLOCK_ENTRIES: usize = 1 << 21;
+
+/// Scored points per block: as many as fit in [`BLOCK_ENTRIES`], so that few
+/// clusters mean few blocks (each block is a synchronisation of the threads),
+/// within 512 to 16,384 rows.
+fn block_rows(n: usize, k: usize) -> usize {
+    (BLOCK_ENTRIES / k.max(1)).clamp(512, 16_384).min(n)
+}
 
 /// Cluster sums in `f64` (exact pass) and cluster means in `f32` (screening).
 struct Sums {
@@ -42,29 +49,34 @@ pub(super) fn intra_inter<T: Element>(
     x: ArrayView2<'_, T>,
     clusters: &Clusters,
 ) -> Result<Vec<IntraInter>> {
+    intra_inter_in_blocks(x, clusters, block_rows(clusters.rows.len(), clusters.n_clusters()))
+}
+
+fn intra_inter_in_blocks<T: Element>(
+    x: ArrayView2<'_, T>,
+    clusters: &Clusters,
+    block_rows: usize,
+) -> Result<Vec<IntraInter>> {
     let inv_norms = inverse_norms(x, &clusters.rows)?;
     let sums = Sums::new(x, clusters, &inv_norms);
 
     let n = clusters.rows.len();
     let mut out = Vec::with_capacity(n);
     let k = clusters.n_clusters();
-    let mut units = Array2::<f32>::zeros((BLOCK.min(n), x.ncols()));
-    let mut products = Array2::<f32>::zeros((BLOCK.min(n), k));
-    for start in (0..n).step_by(BLOCK) {
-        let end = (start + BLOCK).min(n);
+    let mut units = Array2::<f32>::zeros((block_rows, x.ncols()));
+    let mut products = Array2::<f32>::zeros((block_rows, k));
+    for start in (0..n).step_by(block_rows) {
+        let end = (start + block_rows).min(n);
         let mut block = units.slice_mut(s![..end - start, ..]);
         fill_units(x, &clusters.rows[start..end], &inv_norms[start..end], &mut block);
 
         // The product uses both cores through matrixmultiply's threading.
         let mut dots = products.slice_mut(s![..end - start, ..]);
         general_mat_mul(1.0, &block, &sums.screen.t(), 0.0, &mut dots);
-        // A prefix of rows of a freshly allocated (standard-layout) array is
-        // contiguous, so this cannot fail.
-        let dots = dots.into_slice().expect("row prefix of a standard-layout array");
 
         let scores: Vec<IntraInter> = (start..end)
             .into_par_iter()
-            .zip(dots.par_chunks(k))
+            .zip(dots.axis_iter(Axis(0)))
             .map_init(Vec::new, |row, (p, dots)| {
                 row.clear();
                 let values = x.row(clusters.rows[p]);
@@ -73,7 +85,13 @@ pub(super) fn intra_inter<T: Element>(
                     None => row.extend(values.iter().map(|v| v.to_f64())),
                 }
                 let own = clusters.of[p];
-                sums.means(row, inv_norms[p], dots, own, clusters.size(own))
+                let size = clusters.size(own);
+                // Rows of the standard-layout product are contiguous; the copy
+                // is only a fallback.
+                match dots.as_slice() {
+                    Some(dots) => sums.means(row, inv_norms[p], dots, own, size),
+                    None => sums.means(row, inv_norms[p], &dots.to_vec(), own, size),
+                }
             })
             .collect();
         out.extend(scores);
@@ -272,6 +290,35 @@ mod tests {
         assert!((norm(row.view()) / 5e200 - 1.0).abs() < 1e-15);
         let small = ndarray::array![3.0f32, 4.0];
         assert_eq!(norm(small.view()), 5.0);
+    }
+
+    #[test]
+    fn block_size_does_not_change_the_result() -> Result<()> {
+        // 300 points in 6 dimensions, 5 clusters, from a small LCG.
+        let mut state = 7u64;
+        let mut uniform = || {
+            state = state.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
+            (state >> 11) as f64 / (1u64 << 53) as f64 - 0.5
+        };
+        let x = Array2::from_shape_simple_fn((300, 6), &mut uniform);
+        let labels: Vec<i32> = (0..300).map(|i| i % 5).collect();
+        let clusters = Clusters::new(&labels, NoiseHandling::Exclude)?;
+        let whole = intra_inter_in_blocks(x.view(), &clusters, 300)?;
+        for block_rows in [1, 7, 64, 299] {
+            let blocked = intra_inter_in_blocks(x.view(), &clusters, block_rows)?;
+            for (w, b) in whole.iter().zip(&blocked) {
+                assert_eq!((w.a, w.b), (b.a, b.b), "block of {block_rows} rows");
+            }
+        }
+        Ok(())
+    }
+
+    #[test]
+    fn blocks_are_bounded() {
+        assert_eq!(block_rows(8_000, 60), 8_000);
+        assert_eq!(block_rows(50_000, 600), (1 << 21) / 600);
+        assert_eq!(block_rows(100_000, 20_000), 512);
+        assert_eq!(block_rows(100, 20_000), 100);
     }
 
     #[test]
