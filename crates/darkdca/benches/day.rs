@@ -36,6 +36,18 @@ fn peak_mib() -> Option<f64> {
     Some(kib / 1024.0)
 }
 
+/// CPU time (user + system) of the process so far, in milliseconds
+/// (Linux, from `/proc/self/stat`, 100 ticks a second).
+fn cpu_ms() -> Option<f64> {
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    // Fields after the parenthesised command name; utime and stime are the
+    // 14th and 15th fields of the whole line.
+    let rest = stat.rsplit_once(')')?.1;
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let ticks: f64 = fields.get(11)?.parse::<f64>().ok()? + fields.get(12)?.parse::<f64>().ok()?;
+    Some(ticks * 10.0)
+}
+
 /// Resets the peak to the current resident size.
 fn reset_peak() {
     // Not available everywhere; the figures then show the process peak.
@@ -45,14 +57,16 @@ fn reset_peak() {
 /// Records the peak memory of each stage.
 #[derive(Default)]
 struct Peaks {
-    current: Option<Stage>,
-    peaks: Vec<(Stage, Option<f64>)>,
+    current: Option<(Stage, Option<f64>)>,
+    /// Stage, peak MiB, CPU milliseconds.
+    peaks: Vec<(Stage, Option<f64>, Option<f64>)>,
 }
 
 impl Peaks {
     fn close(&mut self) {
-        if let Some(s) = self.current.take() {
-            self.peaks.push((s, peak_mib()));
+        if let Some((s, cpu0)) = self.current.take() {
+            let cpu = cpu_ms().zip(cpu0).map(|(b, a)| b - a);
+            self.peaks.push((s, peak_mib(), cpu));
         }
     }
 }
@@ -61,7 +75,7 @@ impl Observer for Peaks {
     fn stage_started(&mut self, _day: &str, stage: Stage) {
         self.close();
         reset_peak();
-        self.current = Some(stage);
+        self.current = Some((stage, cpu_ms()));
     }
 }
 
@@ -100,16 +114,18 @@ fn full_scale() {
     println!(
         "one simulated day, paper settings (standard scenario), {threads} embedding thread(s)"
     );
-    println!("| day | stage | time (ms) | peak RSS (MiB) |");
-    println!("| --- | --- | ---: | ---: |");
+    println!("| day | stage | wall (ms) | CPU (ms) | peak RSS (MiB) |");
+    println!("| --- | --- | ---: | ---: | ---: |");
     for day in 0..2 {
         let path = dir.path().join(format!("day-{day}.pcap"));
         let n_written = write_day(&sim, day, &path);
 
         reset_peak();
         let clock = Instant::now();
+        let cpu0 = cpu_ms();
         let batch = read_day(&path, &config);
         let read_ms = clock.elapsed().as_secs_f64() * 1e3;
+        let read_cpu = cpu_ms().zip(cpu0).map(|(b, a)| b - a);
         let read_peak = peak_mib();
 
         let mut peaks = Peaks::default();
@@ -121,16 +137,21 @@ fn full_scale() {
         peaks.close();
 
         let label = if day == 0 { "0 (cold)" } else { "1 (warm)" };
-        let mib = |p: Option<f64>| p.map_or("-".to_owned(), |m| format!("{m:.0}"));
-        println!("| {label} | read + batch | {read_ms:.0} | {} |", mib(read_peak));
+        let num = |p: Option<f64>| p.map_or("-".to_owned(), |m| format!("{m:.0}"));
+        println!(
+            "| {label} | read + batch | {read_ms:.0} | {} | {} |",
+            num(read_cpu),
+            num(read_peak)
+        );
         let t = &r.stats.timings_ms;
         let times = [t.corpus, t.embed, t.cluster, t.metrics, t.track, t.profile];
-        for ((stage, peak), ms) in peaks.peaks.iter().zip(times) {
-            println!("| {label} | {} | {ms:.0} | {} |", stage.name(), mib(*peak));
+        for ((stage, peak, cpu), ms) in peaks.peaks.iter().zip(times) {
+            println!("| {label} | {} | {ms:.0} | {} | {} |", stage.name(), num(*cpu), num(*peak));
         }
+        let total_cpu: f64 = peaks.peaks.iter().filter_map(|p| p.2).chain(read_cpu).sum();
         let max_peak = peaks.peaks.iter().filter_map(|p| p.1).chain(read_peak).fold(0.0, f64::max);
         println!(
-            "| {label} | **whole day** ({n_written} packets, {} active, {} clusters) | **{total_ms:.0}** | **{max_peak:.0}** |",
+            "| {label} | **whole day** ({n_written} packets, {} active, {} clusters) | **{total_ms:.0}** | **{total_cpu:.0}** | **{max_peak:.0}** |",
             r.stats.n_active, r.stats.n_clusters
         );
     }

@@ -153,6 +153,9 @@ mod tests {
         assert!(load_results(dir.path()).unwrap().is_empty());
         std::fs::write(dir.path().join("days/2026-01-05.json"), "{}").unwrap();
         let err = load_results(dir.path()).unwrap_err();
-        assert!(matches!(&err, Error::Json { path, .. } if path.ends_with("2026-01-05.json")), "{err:?}");
+        assert!(
+            matches!(&err, Error::Json { path, .. } if path.ends_with("2026-01-05.json")),
+            "{err:?}"
+        );
     }
 }

@@ -179,6 +179,10 @@ fn entropy(sizes: &[u64], n: u64) -> f64 {
 
 /// The adjusted Rand index of two labelings of the same points.
 ///
+/// As for every agreement score here, formulas and special cases are
+/// scikit-learn's, labels are only compared for equality (any hashable type),
+/// and the noise label `-1` is one more group.
+///
 /// 1 for identical partitions (up to renaming), about 0 for independent ones,
 /// possibly negative. Computed from the pair-confusion matrix in 128-bit
 /// integers, so it is exact up to the final division.

@@ -45,6 +45,31 @@
 //! # }
 //! ```
 //!
+//! # Silhouette conventions
+//!
+//! For a scored point `i` in cluster `C`, `a(i)` is its mean distance to the
+//! other members of `C`, `b(i)` the smallest mean distance to the members of
+//! another cluster, and `s(i) = (b(i) - a(i)) / max(a(i), b(i))`. The rules are
+//! those of scikit-learn's `silhouette_samples` and `silhouette_score` (1.x),
+//! applied to the scored points:
+//!
+//! - a point alone in its cluster gets `s(i) = 0`, and so does a point with
+//!   `a(i) = b(i) = 0` (for example when all points are copies of each other);
+//! - the scored points must form between 2 and `n_samples - 1` clusters, else
+//!   [`Error::ClusterCount`]: a single cluster, or only singletons, has no
+//!   silhouette (scikit-learn raises `ValueError` there);
+//! - a precomputed matrix must have a zero diagonal, within 100 machine
+//!   epsilons of its element type, and no negative entry;
+//! - the score is the mean of `s(i)` over the scored points, and a cluster's
+//!   value the mean over its members (singletons included, with their 0).
+//!
+//! Noise points (label [`NOISE`], `-1`) are left out by default: they get no
+//! coefficient, are nobody's neighbours and are not a cluster, which equals
+//! scikit-learn on the non-noise rows. [`NoiseHandling::AsCluster`] scores
+//! them as one more cluster instead, which is what the NovTrack reference code
+//! gets by passing HDBSCAN's labels unchanged to scikit-learn. Labels below
+//! `-1` are rejected.
+//!
 //! # Main types
 //!
 //! - [`SilhouetteParams`] ([`Metric`], [`NoiseHandling`]) in, [`Silhouette`]

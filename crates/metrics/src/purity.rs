@@ -64,6 +64,14 @@ pub struct ClusterPurity<L> {
 /// `labels[i]` is the cluster of point `i` (`-1` for noise, left out) and
 /// `truth[i]` its ground-truth label, `None` if unknown.
 ///
+/// Two views are reported. [`ClusterPurity::purity`] counts
+/// [`Label::Unknown`] as a class, as the DarkVec cluster reports list it
+/// beside the real classes: a cluster of unlabelled senders has majority
+/// `Unknown` and purity 1. [`ClusterPurity::labelled_purity`] looks only at
+/// labelled members, as DarkVec's classifier scores do, and is `None` for a
+/// cluster without any. Ties for the majority go to the smallest label in
+/// `Ord` order, every known label before `Unknown`.
+///
 /// # Errors
 ///
 /// [`Error::Empty`] for no points, [`Error::LengthMismatch`] if `truth` does

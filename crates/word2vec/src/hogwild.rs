@@ -9,6 +9,14 @@
 //!
 //! With one thread nothing is shared and every access is an ordinary,
 //! exclusive one, which is why a seeded one-thread run is reproducible.
+//! With several threads the unsynchronised `f32` loads and stores are, in
+//! the terms of Rust's memory model, a data race: we accept it on purpose,
+//! as every Hogwild implementation does, and keep it to plain `f32` rows
+//! (no pointers, lengths or indices are ever shared mutably).
+//!
+//! The module also holds the run-time dispatch to a copy of the update
+//! compiled for AVX2 and FMA (calling a `#[target_feature]` function is
+//! `unsafe`), guarded by CPU feature detection.
 
 #![allow(unsafe_code)]
 

@@ -2,25 +2,10 @@
 //!
 //! For a scored point `i` in cluster `C`, `a(i)` is its mean distance to the
 //! other members of `C` and `b(i)` the smallest mean distance to the members of
-//! another cluster; `s(i) = (b(i) - a(i)) / max(a(i), b(i))`.
-//!
-//! The conventions are scikit-learn's `silhouette_samples` and
-//! `silhouette_score` (version 1.x), applied to the scored points:
-//!
-//! - a point alone in its cluster gets `s(i) = 0`;
-//! - a point with `a(i) = b(i) = 0` (for example every point a duplicate of the
-//!   others) gets `s(i) = 0` as well;
-//! - the number of clusters among the scored points must be between 2 and
-//!   `n_samples - 1`, otherwise [`Error::ClusterCount`] is returned (a single
-//!   cluster, or only singletons, has no silhouette);
-//! - a precomputed matrix must have a zero diagonal (within `100 * f64::EPSILON`,
-//!   scikit-learn's tolerance) and no negative entries.
-//!
-//! Noise points (label `-1`) are left out by default: they get no coefficient,
-//! are not counted as anybody's neighbours, and do not count as a cluster.
-//! [`NoiseHandling::AsCluster`] instead scores them as one more cluster, which is
-//! what the NovTrack reference code obtains by passing HDBSCAN labels unchanged
-//! to scikit-learn.
+//! another cluster; `s(i) = (b(i) - a(i)) / max(a(i), b(i))`. The conventions
+//! (scikit-learn's) are listed in the crate documentation. Each metric module
+//! computes `a(i)` and `b(i)`; this module validates input, groups points by
+//! cluster and turns `a`, `b` into coefficients and means.
 
 mod cosine;
 mod euclidean;
