@@ -178,7 +178,12 @@ impl Pipeline {
         p.generation = meta.generation;
         p.sources = meta.sources;
         if meta.generation > 0 {
-            p.model = Some(load_model(&state, meta.generation)?);
+            let model_path = state.path().join(format!("model-{}.bin", meta.generation));
+            // Legacy states (no `has_model`) wrote no model while no day had
+            // a sender to embed.
+            if meta.has_model.unwrap_or_else(|| model_path.is_file()) {
+                p.model = Some(load_model(&state, meta.generation)?);
+            }
             let bytes = state.read_blob("tracker", meta.generation)?;
             let (tracker, _) =
                 bincode::serde::decode_from_slice(&bytes, bincode::config::standard()).map_err(
@@ -614,6 +619,7 @@ impl Pipeline {
             generation: self.generation,
             days: self.days.clone(),
             sources: self.sources.clone(),
+            has_model: Some(self.model.is_some()),
         })
     }
 }

@@ -51,6 +51,12 @@ pub struct RunMeta {
     /// The inputs read by the run, as given (files, folders, globs).
     #[serde(default)]
     pub sources: Vec<String>,
+    /// Whether the generation in force has a `model-<gen>.bin`: `false`
+    /// while every day so far had no sender to embed (no model yet), `None`
+    /// in states written before this field existed (the model is then
+    /// loaded when its file is present).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub has_model: Option<bool>,
 }
 
 /// One processed day in [`RunMeta::days`].
@@ -288,6 +294,7 @@ mod tests {
             generation,
             days: Vec::new(),
             sources: Vec::new(),
+            has_model: Some(false),
         }
     }
 

@@ -135,10 +135,8 @@ fn parse_only(path: &Path) -> u64 {
 fn parse_to_daily_stats(path: &Path) -> usize {
     let telescope: Prefix = "10.20.0.0/16".parse().unwrap();
     let mut b = Batcher::new(BatchParams::default().telescope(vec![telescope])).unwrap();
-    let mut r = CaptureReader::open(path).unwrap();
-    while let Some(rec) = r.next_record().unwrap() {
-        b.push(&rec);
-    }
+    let r = CaptureReader::open(path).unwrap();
+    b.feed(r).unwrap();
     b.finish().iter().map(|batch| batch.n_senders()).sum()
 }
 
