@@ -139,6 +139,19 @@ pub struct RunArgs {
     /// Do not write the HTML report (OUT/index.html) at the end.
     #[arg(long)]
     pub no_report: bool,
+    /// Keep the records read before a read error in a damaged capture
+    /// (the day JSON lists the error under `stats.input_issues`) instead of
+    /// stopping with exit 3.
+    #[arg(long)]
+    pub allow_partial: bool,
+    /// Leave the stage timings out of the day JSON (they are zero), so
+    /// that two runs on the same input write identical files.
+    #[arg(long)]
+    pub no_timings: bool,
+    /// Title of the HTML report [default: the name of the first capture
+    /// folder].
+    #[arg(long)]
+    pub title: Option<String>,
 }
 
 /// Arguments of `report`.
@@ -151,8 +164,8 @@ pub struct ReportArgs {
     #[arg(long, value_name = "DIR")]
     pub out: PathBuf,
     /// Name of the sensor or data set shown in the header [default: the
-    /// state directory's name].
-    #[arg(long)]
+    /// name of the first capture folder, else the state directory's].
+    #[arg(long, visible_alias = "title")]
     pub name: Option<String>,
 }
 

@@ -1,9 +1,11 @@
 //! Expanding the `CAPTURES` arguments into a list of files.
 
+use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 use darkdca::input::is_input_file;
+use tracing::warn;
 
 /// Nothing to read: a pattern or folder matched no input file, or a path
 /// does not exist (exit status 3).
@@ -20,6 +22,18 @@ impl std::fmt::Display for NoInput {
 }
 
 impl std::error::Error for NoInput {}
+
+/// An input file that yields nothing usable (exit status 3).
+#[derive(Debug)]
+pub struct BadCapture(pub String);
+
+impl std::fmt::Display for BadCapture {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for BadCapture {}
 
 /// Expands files, folders and glob patterns, in argument order; folders and
 /// patterns are sorted by path. A file named explicitly is always kept; a
@@ -53,15 +67,29 @@ pub fn expand(args: &[String]) -> Result<Vec<PathBuf>> {
             return Err(NoInput { arg: arg.clone() }.into());
         }
     }
+    // The same file reached twice (two arguments, a symlink): read once.
+    let mut seen = HashSet::new();
+    files.retain(|f| {
+        let key = std::fs::canonicalize(f).unwrap_or_else(|_| f.clone());
+        let first = seen.insert(key);
+        if !first {
+            warn!("{}: the same file is given more than once; read once", f.display());
+        }
+        first
+    });
     Ok(files)
 }
 
-/// Input files under `dir`, recursively.
+/// Input files under `dir`, recursively. Symbolic links to folders are not
+/// followed (they could loop); links to files are kept.
 fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
     for entry in std::fs::read_dir(dir)? {
-        let p = entry?.path();
-        if p.is_dir() {
+        let entry = entry?;
+        let p = entry.path();
+        if entry.file_type()?.is_dir() {
             walk(&p, out)?;
+        } else if p.is_dir() {
+            warn!("{}: symbolic link to a folder, not followed", p.display());
         } else if is_input_file(&p) {
             out.push(p);
         }

@@ -43,12 +43,36 @@ fn main() -> ExitCode {
     match result {
         Ok(()) => ExitCode::from(EXIT_OK),
         Err(err) => {
-            eprintln!("error: {err}");
-            for cause in err.chain().skip(1) {
-                eprintln!("  caused by: {cause}");
+            // The root cause first, then what was being done and the hints.
+            let messages: Vec<String> = err
+                .chain()
+                .map(ToString::to_string)
+                .filter(|m| m != "trace stage failed")
+                .collect();
+            let mut messages = messages.iter().rev();
+            if let Some(first) = messages.next() {
+                eprintln!("error: {first}");
+            }
+            for m in messages {
+                eprintln!("  {m}");
             }
             ExitCode::from(exit_code(&err))
         }
+    }
+}
+
+/// Writes `text` to stdout; a closed stdout (`darkdca ... | head`) is not
+/// an error: the text is dropped quietly.
+///
+/// # Errors
+///
+/// Any other write error.
+pub(crate) fn stdout(text: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        r => r,
     }
 }
 
@@ -57,6 +81,7 @@ fn exit_code(err: &anyhow::Error) -> u8 {
     let bad_input = err.chain().any(|e| {
         e.downcast_ref::<darkdca::Error>().is_some_and(darkdca::Error::is_bad_input)
             || e.downcast_ref::<inputs::NoInput>().is_some()
+            || e.downcast_ref::<inputs::BadCapture>().is_some()
             || e.downcast_ref::<darkdca_report::Error>().is_some()
     });
     if bad_input { EXIT_BAD_INPUT } else { EXIT_RUNTIME }

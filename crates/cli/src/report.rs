@@ -20,7 +20,7 @@ const RASTER_DAYS: usize = 14;
 pub fn report(args: &ReportArgs, quiet: bool) -> Result<()> {
     let page = write(&args.state, &args.out, args.name.clone())?;
     if !quiet {
-        println!("report: {}", page.display());
+        crate::stdout(&format!("report: {}\n", page.display()))?;
     }
     Ok(())
 }
@@ -31,16 +31,35 @@ pub fn write(state_dir: &Path, out: &Path, name: Option<String>) -> Result<PathB
     let state = StateDir::new(state_dir);
     let meta = state.read_meta()?;
     let days = load_days(&state, &meta)?;
-    let name = name.unwrap_or_else(|| {
-        let dir = std::path::absolute(state_dir).unwrap_or_else(|_| state_dir.to_owned());
-        dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default()
-    });
+    let name = name.unwrap_or_else(|| default_title(state_dir, &meta));
     let input = build_input(&meta, &days, name);
     let json = input.to_json()?;
     darkdca::state::write_atomic(&out.join("report_input.json"), json.as_bytes())?;
     let page = rep::write_report(&input, out)?;
     info!(days = days.len(), lineages = input.lineages.len(), "report written");
     Ok(page)
+}
+
+/// The report's title when none is given: the name of the folder of the
+/// first capture read (the folder itself, or a file's folder), else the
+/// state directory's name.
+fn default_title(state_dir: &Path, meta: &RunMeta) -> String {
+    let name_of = |p: &Path| {
+        let p = std::path::absolute(p).unwrap_or_else(|_| p.to_owned());
+        p.file_name().map(|n| n.to_string_lossy().into_owned())
+    };
+    meta.sources
+        .first()
+        .and_then(|s| {
+            let p = Path::new(s);
+            if p.is_dir() {
+                name_of(p)
+            } else {
+                std::path::absolute(p).ok()?.parent().and_then(name_of)
+            }
+        })
+        .or_else(|| name_of(state_dir))
+        .unwrap_or_default()
 }
 
 /// Every day result of the state, oldest first.

@@ -4,21 +4,26 @@ use std::path::Path;
 use std::time::Duration;
 
 use anyhow::{Context, Result};
+use darkdca::day::batch_id_of;
 use darkdca::input::{CsvChoice, DayBatch, DayStream, RecordSource};
+use darkdca::result::InputIssue;
 use darkdca::output::{self, Formats};
-use darkdca::state::StateDir;
+use darkdca::state::{StateDir, StateLock};
 use darkdca::trace::CsvLayout;
 use darkdca::{Config, Error, GroundTruth, Observer, Pipeline, Preset, Stage};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use tracing::{info, warn};
 
 use crate::cli::{ConfigArgs, CsvLayoutArg, FormatArg, PresetArg, RunArgs};
+use crate::inputs::BadCapture;
 use crate::{inputs, summary};
 
 /// Runs the pipeline over the captures.
 pub fn run(args: &RunArgs, quiet: bool) -> Result<()> {
     let files = inputs::expand(&args.captures)?;
     info!(n_files = files.len(), "inputs found");
+    // Held until the run ends: one run at a time per state.
+    let _lock = StateLock::acquire(&args.state)?;
     let mut pipeline = open_pipeline(args)?;
     let mut truth = GroundTruth::new();
     for path in &args.labels {
@@ -40,23 +45,49 @@ pub fn run(args: &RunArgs, quiet: bool) -> Result<()> {
         csv: args.format.contains(&FormatArg::Csv),
     };
     let bar = progress_bar(files.len() as u64, quiet);
-    let mut runner =
-        Runner { pipeline, args, formats, bar: bar.clone(), quiet, n_done: 0, n_skipped: 0 };
+    let mut runner = Runner {
+        pipeline,
+        args,
+        formats,
+        bar: bar.clone(),
+        quiet,
+        n_done: 0,
+        n_skipped: 0,
+        issues: Vec::new(),
+    };
 
+    let seconds = runner.pipeline.config().trace.batch_seconds;
     let max_disorder = i64::from(args.max_disorder) * 1_000_000_000;
     let mut stream = DayStream::new(runner.pipeline.config(), max_disorder)?;
     for path in &files {
         bar.set_message(format!("reading {}", path.display()));
         let mut source = RecordSource::open(path, &csv)
             .with_context(|| format!("cannot read {}", path.display()))?;
+        let mut range: Option<(u64, u64)> = None;
+        let mut error = None;
         for rec in source.by_ref() {
             match rec {
-                Ok(r) => stream.push(&r),
-                Err(e) => {
-                    // Records before a broken spot are kept (a capture cut
-                    // short by a crash is common); the rest of the file is lost.
+                Ok(r) => {
+                    stream.try_push(&r).with_context(|| {
+                        format!("{}: a record has an impossible time", path.display())
+                    })?;
+                    let id = batch_id_of(r.ts_ns, seconds);
+                    range = Some(range.map_or((id, id), |(lo, hi)| (lo.min(id), hi.max(id))));
+                }
+                Err(e) if args.allow_partial => {
+                    // Records before the broken spot are kept; the rest of
+                    // the file is lost, and the day JSON says so.
                     warn!("{}: stopped reading: {e}", path.display());
+                    error = Some(e.to_string());
                     break;
+                }
+                Err(e) => {
+                    // The day still open is not committed: nothing of the
+                    // broken spot's day reaches the state.
+                    return Err(anyhow::Error::new(Error::Trace { source: e }).context(format!(
+                        "{} is damaged; rerun with --allow-partial to keep the records read before the error",
+                        path.display()
+                    )));
                 }
             }
             while let Some(b) = stream.pop() {
@@ -64,8 +95,29 @@ pub fn run(args: &RunArgs, quiet: bool) -> Result<()> {
             }
         }
         let report = source.report();
+        if report.n_records == 0 {
+            return Err(BadCapture(format!(
+                "no records read from {} ({} frames or rows, {} malformed)",
+                path.display(),
+                report.n_frames,
+                report.n_malformed()
+            ))
+            .into());
+        }
         if report.n_malformed() > 0 {
             warn!("{}: {} malformed frames or rows skipped", path.display(), report.n_malformed());
+        }
+        if let Some((lo, hi)) = range.filter(|_| error.is_some() || report.n_malformed() > 0) {
+            runner.issues.push((
+                lo,
+                hi,
+                InputIssue {
+                    file: path.display().to_string(),
+                    error,
+                    n_malformed: report.n_malformed(),
+                    n_records: report.n_records,
+                },
+            ));
         }
         info!(file = %path.display(), records = report.n_records, "read");
         bar.inc(1);
@@ -81,17 +133,17 @@ pub fn run(args: &RunArgs, quiet: bool) -> Result<()> {
         );
     }
     if !args.no_report && !runner.pipeline.days().is_empty() {
-        let page = crate::report::write(&args.state, &args.out, None)?;
+        let page = crate::report::write(&args.state, &args.out, args.title.clone())?;
         info!(page = %page.display(), "report written");
     }
     if !quiet {
-        println!(
-            "{} day(s) processed, {} skipped; state in {}, outputs and report in {}",
+        crate::stdout(&format!(
+            "{} day(s) processed, {} skipped; state in {}, outputs and report in {}\n",
             runner.n_done,
             runner.n_skipped,
             args.state.display(),
             args.out.display()
-        );
+        ))?;
     }
     Ok(())
 }
@@ -126,7 +178,11 @@ pub fn print_config(args: &ConfigArgs) -> Result<()> {
         None => resolve_config(args.preset, args.config.as_deref())?.0,
     };
     let checked = config.check()?;
-    print!("# darkdca configuration, hash {}\n{}", checked.hash(), checked.to_toml_string());
+    crate::stdout(&format!(
+        "# darkdca configuration, hash {}\n{}",
+        checked.hash(),
+        checked.to_toml_string()
+    ))?;
     Ok(())
 }
 
@@ -139,6 +195,8 @@ struct Runner<'a> {
     quiet: bool,
     n_done: usize,
     n_skipped: usize,
+    /// Input problems with the range of batch ids their file covered.
+    issues: Vec<(u64, u64, InputIssue)>,
 }
 
 impl Runner<'_> {
@@ -157,12 +215,25 @@ impl Runner<'_> {
                 return Err(anyhow::Error::new(e).context("use --skip-processed to skip such days"));
             }
         }
+        let issues = self
+            .issues
+            .iter()
+            .filter(|(lo, hi, _)| (*lo..=*hi).contains(&id))
+            .map(|(_, _, i)| i.clone())
+            .collect();
+        self.pipeline.set_input_issues(issues);
         let mut observer = BarObserver { bar: &self.bar };
-        let result =
+        let mut result =
             self.pipeline.process_batch_observed(&b.batch, Some(&b.activity), &mut observer)?;
-        self.pipeline.save()?;
+        let timings = result.stats.timings_ms.clone();
+        if self.args.no_timings {
+            result.stats.timings_ms = Default::default();
+        }
+        // Outputs first, the state last: a failure to write the outputs
+        // leaves the day out of the state, so the same run can be repeated.
         output::write_day(&self.args.out, &result, self.formats)?;
-        let t = &result.stats.timings_ms;
+        self.pipeline.save()?;
+        let t = &timings;
         info!(
             day = %result.day,
             corpus_ms = t.corpus, embed_ms = t.embed, cluster_ms = t.cluster,
@@ -170,7 +241,8 @@ impl Runner<'_> {
             "day processed"
         );
         if !self.quiet {
-            self.bar.suspend(|| print!("{}", summary::day(&result)));
+            // The day is committed: a closed stdout only stops the printing.
+            self.bar.suspend(|| crate::stdout(&summary::day(&result)))?;
         }
         self.n_done += 1;
         Ok(())

@@ -106,7 +106,8 @@ pub struct TraceConfig {
 pub struct EmbeddingConfig {
     /// Dimensions of an embedding. Default 200.
     pub vector_size: usize,
-    /// Largest distance between a sender and its context. Default 5.
+    /// Largest distance between a sender and its context, 1 to 100
+    /// ([`MAX_WINDOW`]). Default 5.
     pub window: usize,
     /// Negative samples per positive pair. Default 5.
     pub negative: usize,
@@ -374,7 +375,51 @@ impl Config {
     pub fn to_toml_string(&self) -> String {
         // Serialising plain structs of numbers, strings and options cannot
         // fail; an error here would be a bug in this module.
-        toml::to_string_pretty(self).unwrap_or_default()
+        let text = toml::to_string_pretty(self).unwrap_or_default();
+        // TOML has no null: list the optional fields left unset as comments
+        // at the end of their section, so that every parameter shows.
+        let json = serde_json::to_value(self).unwrap_or_default();
+        let unset = |section: &str| -> Vec<String> {
+            json.get(section)
+                .and_then(serde_json::Value::as_object)
+                .map(|o| {
+                    o.iter()
+                        .filter(|(_, v)| v.is_null())
+                        .map(|(k, _)| format!("# {k} = ...  (optional, not set)"))
+                        .collect()
+                })
+                .unwrap_or_default()
+        };
+        let mut out = String::with_capacity(text.len() + 256);
+        let mut section: Option<String> = None;
+        let flush = |out: &mut String, section: &Option<String>| {
+            if let Some(name) = section {
+                let lines = unset(name);
+                // Keep the blank line between sections after the comments.
+                let blank = out.ends_with("\n\n");
+                if blank {
+                    out.pop();
+                }
+                for l in lines {
+                    out.push_str(&l);
+                    out.push('\n');
+                }
+                if blank {
+                    out.push('\n');
+                }
+            }
+        };
+        for line in text.lines() {
+            let t = line.trim();
+            if t.starts_with('[') && t.ends_with(']') && !t.starts_with("[[") {
+                flush(&mut out, &section);
+                section = Some(t.trim_matches(['[', ']']).to_owned());
+            }
+            out.push_str(line);
+            out.push('\n');
+        }
+        flush(&mut out, &section);
+        out
     }
 
     /// Reads a configuration file (TOML, or JSON when the name ends in
@@ -393,7 +438,14 @@ impl Config {
     fn overlay_str(self, text: &str, format: Format, path: &Path) -> Result<Self> {
         let syntax = |message: String| Error::ConfigSyntax { path: path.to_owned(), message };
         let patch: serde_json::Value = match format {
-            Format::Toml => toml::from_str(text).map_err(|e| syntax(e.to_string()))?,
+            Format::Toml => {
+                let table: toml::Table = toml::from_str(text).map_err(|e| syntax(e.to_string()))?;
+                let value = toml::Value::Table(table);
+                if let Some(field) = non_finite_field(&value, "") {
+                    return Err(syntax(format!("{field} must be a finite number")));
+                }
+                serde_json::to_value(value).map_err(|e| syntax(e.to_string()))?
+            }
             Format::Json => serde_json::from_str(text).map_err(|e| syntax(e.to_string()))?,
         };
         let mut base = serde_json::to_value(&self).map_err(|e| syntax(e.to_string()))?;
@@ -414,6 +466,12 @@ impl Config {
         let e = &self.embedding;
         at_least("embedding.vector_size", e.vector_size as u64, 1)?;
         at_least("embedding.window", e.window as u64, 1)?;
+        if e.window > MAX_WINDOW {
+            return invalid(
+                "embedding.window",
+                format!("must be at most {MAX_WINDOW}, got {}", e.window),
+            );
+        }
         at_least("embedding.negative", e.negative as u64, 1)?;
         at_least("embedding.epochs", e.epochs as u64, 1)?;
         at_least("embedding.bootstrap_epochs", e.bootstrap_epochs as u64, 1)?;
@@ -533,6 +591,27 @@ fn merge(base: &mut serde_json::Value, patch: serde_json::Value) {
 
 fn invalid<T>(field: &'static str, reason: String) -> Result<T> {
     Err(Error::InvalidConfig { field, reason })
+}
+
+/// Largest accepted `embedding.window`: wider contexts cost time linearly
+/// and the paper uses 5.
+pub const MAX_WINDOW: usize = 100;
+
+/// The dotted path of the first float that is not finite (`nan`, `inf`)
+/// in a TOML value, e.g. `tracking.match_threshold`.
+fn non_finite_field(v: &toml::Value, prefix: &str) -> Option<String> {
+    match v {
+        toml::Value::Float(f) if !f.is_finite() => Some(prefix.to_owned()),
+        toml::Value::Table(t) => t.iter().find_map(|(k, v)| {
+            let path = if prefix.is_empty() { k.clone() } else { format!("{prefix}.{k}") };
+            non_finite_field(v, &path)
+        }),
+        toml::Value::Array(a) => a
+            .iter()
+            .enumerate()
+            .find_map(|(i, v)| non_finite_field(v, &format!("{prefix}[{i}]"))),
+        _ => None,
+    }
 }
 
 fn at_least(field: &'static str, value: u64, min: u64) -> Result<()> {

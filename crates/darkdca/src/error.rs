@@ -102,6 +102,34 @@ pub enum Error {
         /// The last day already in the state.
         last: String,
     },
+    /// A path given as a state directory holds no state.
+    #[error("not a darkdca state: {} ({reason})", path.display())]
+    NotAState {
+        /// The path given.
+        path: PathBuf,
+        /// Why, e.g. `no meta.json` or `a file, not a directory`.
+        reason: String,
+    },
+    /// Another process holds the state directory's lock.
+    #[error(
+        "state {} is in use by pid {pid} (remove {}/lock if that process is gone)",
+        path.display(), path.display()
+    )]
+    StateInUse {
+        /// The state directory.
+        path: PathBuf,
+        /// The process id written in the lock file (0 when unreadable).
+        pid: u32,
+    },
+    /// A record's time is before 1970 or after 2100
+    /// ([`crate::input::MAX_TS_NS`]).
+    #[error(
+        "record time {ts_ns} ns since 1970-01-01 is out of range (1970-01-01 to 2100-01-01)"
+    )]
+    TimestampOutOfRange {
+        /// The record's time, nanoseconds since the Unix epoch.
+        ts_ns: i64,
+    },
     /// A lineage id is not in the state.
     #[error("no lineage with id {id} in the state")]
     UnknownLineage {
@@ -186,6 +214,9 @@ impl Error {
                 | Self::DayAlreadyProcessed { .. }
                 | Self::DayOutOfOrder { .. }
                 | Self::UnknownLineage { .. }
+                | Self::StateInUse { .. }
+                | Self::NotAState { .. }
+                | Self::TimestampOutOfRange { .. }
                 | Self::Trace { .. }
         )
     }

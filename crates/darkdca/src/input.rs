@@ -148,7 +148,13 @@ pub struct DayStream {
     batcher: Batcher,
     window_ns: i64,
     tables: BTreeMap<i64, ActivityTable>,
+    n_out_of_range: u64,
 }
+
+/// Latest accepted record time: 2100-01-01T00:00:00Z in nanoseconds since
+/// the Unix epoch. Records must lie in `0..=MAX_TS_NS` (from 1970 on: batch
+/// ids count batches since 1970-01-01).
+pub const MAX_TS_NS: i64 = 4_102_444_800_000_000_000;
 
 impl DayStream {
     /// A stream cutting batches as the configuration says, tolerating
@@ -165,11 +171,38 @@ impl DayStream {
             .max_disorder_ns(max_disorder_ns)
             .n_top_ports(8);
         let batcher = Batcher::new(params).map_err(|source| Error::Trace { source })?;
-        Ok(Self { batcher, window_ns, tables: BTreeMap::new() })
+        Ok(Self { batcher, window_ns, tables: BTreeMap::new(), n_out_of_range: 0 })
     }
 
-    /// Adds one record.
+    /// Adds one record; a record timed outside `0..=`[`MAX_TS_NS`] is
+    /// left out and counted ([`DayStream::n_out_of_range`]). A `count` of 0
+    /// counts as one packet, as everywhere in the pipeline.
     pub fn push(&mut self, rec: &PacketRecord) {
+        if self.try_push(rec).is_err() {
+            self.n_out_of_range += 1;
+        }
+    }
+
+    /// Records left out by [`DayStream::push`] for their time.
+    #[must_use]
+    pub fn n_out_of_range(&self) -> u64 {
+        self.n_out_of_range
+    }
+
+    /// Adds one record, refusing one timed outside `0..=`[`MAX_TS_NS`].
+    ///
+    /// # Errors
+    ///
+    /// [`Error::TimestampOutOfRange`] for such a record (nothing is added).
+    pub fn try_push(&mut self, rec: &PacketRecord) -> Result<()> {
+        if !(0..=MAX_TS_NS).contains(&rec.ts_ns) {
+            return Err(Error::TimestampOutOfRange { ts_ns: rec.ts_ns });
+        }
+        self.push_checked(rec);
+        Ok(())
+    }
+
+    fn push_checked(&mut self, rec: &PacketRecord) {
         let before = self.batcher.report().n_late_dropped;
         self.batcher.push(rec);
         if self.batcher.report().n_late_dropped == before {
@@ -189,7 +222,7 @@ impl DayStream {
     #[must_use]
     pub fn finish(mut self) -> Vec<DayBatch> {
         let mut out: Vec<DayBatch> = std::iter::from_fn(|| self.pop()).collect();
-        let Self { batcher, window_ns, mut tables } = self;
+        let Self { batcher, window_ns, mut tables, .. } = self;
         for b in batcher.finish() {
             out.push(attach(&mut tables, window_ns, b));
         }

@@ -17,7 +17,7 @@ use crate::input::{DayBatch, DayStream};
 use crate::labels::GroundTruth;
 use crate::profile::{self, ActivityTable};
 use crate::result::{
-    ClusterResult, DayResult, DayStats, SCHEMA_VERSION, SenderRecord, StageTimings,
+    ClusterResult, DayResult, DayStats, InputIssue, SCHEMA_VERSION, SenderRecord, StageTimings,
     TransitionRecord,
 };
 use crate::state::{DayEntry, RunMeta, STATE_FORMAT_VERSION, StateDir};
@@ -86,6 +86,7 @@ pub struct Pipeline {
     state: Option<StateDir>,
     generation: u64,
     sources: Vec<String>,
+    next_input_issues: Vec<InputIssue>,
 }
 
 impl std::fmt::Debug for Pipeline {
@@ -120,6 +121,7 @@ impl Pipeline {
             state: None,
             generation: 0,
             sources: Vec::new(),
+            next_input_issues: Vec::new(),
         })
     }
 
@@ -164,14 +166,27 @@ impl Pipeline {
     ///
     /// # Errors
     ///
-    /// [`Error::Io`] when files cannot be read, [`Error::StateVersion`] for
-    /// another format version, [`Error::CorruptState`] when a file is
-    /// missing or cannot be decoded, [`Error::InvalidConfig`] when the
+    /// [`Error::NotAState`] without a `meta.json`, [`Error::Io`] when files
+    /// cannot be read, [`Error::StateVersion`] for another format version,
+    /// [`Error::CorruptState`] when a file is missing or cannot be decoded
+    /// or the stored configuration does not match its `config_hash`,
+    /// [`Error::InvalidConfig`] when the
     /// stored configuration no longer validates.
     pub fn open(dir: &Path) -> Result<Self> {
         let state = StateDir::new(dir);
         let meta = state.read_meta()?;
         let config = meta.config.clone().check()?;
+        if config.hash() != meta.config_hash {
+            return Err(Error::CorruptState {
+                path: dir.join("meta.json"),
+                reason: format!(
+                    "its configuration hashes to {} but config_hash says {}; \
+                     was the configuration edited by hand?",
+                    config.hash(),
+                    meta.config_hash
+                ),
+            });
+        }
         let mut p = Self::new(config)?;
         p.preset = meta.preset.as_deref().and_then(|s| s.parse().ok());
         p.days = meta.days;
@@ -189,7 +204,13 @@ impl Pipeline {
                 bincode::serde::decode_from_slice(&bytes, bincode::config::standard()).map_err(
                     |e| Error::CorruptState {
                         path: dir.join(format!("tracker-{}.bin", meta.generation)),
-                        reason: e.to_string(),
+                        reason: match e {
+                            bincode::error::DecodeError::UnexpectedEnd { .. } => format!(
+                                "truncated: the {} bytes present end before the tracker does",
+                                bytes.len()
+                            ),
+                            e => format!("cannot decode the tracker: {e}"),
+                        },
                     },
                 )?;
             p.tracker = tracker;
@@ -233,6 +254,12 @@ impl Pipeline {
                 self.sources.push(s.as_ref().to_owned());
             }
         }
+    }
+
+    /// Input problems to record in the next processed batch's
+    /// [`DayStats::input_issues`] (replacing any not yet used).
+    pub fn set_input_issues(&mut self, issues: Vec<InputIssue>) {
+        self.next_input_issues = issues;
     }
 
     /// The inputs noted so far.
@@ -301,11 +328,13 @@ impl Pipeline {
     ///
     /// # Errors
     ///
-    /// As [`Pipeline::process_batch`], for the first batch that fails.
+    /// [`Error::TimestampOutOfRange`] for a record before 1970 or after
+    /// [`crate::input::MAX_TS_NS`] (nothing is processed then), and as
+    /// [`Pipeline::process_batch`] for the first batch that fails.
     pub fn process_records(&mut self, records: &[PacketRecord]) -> Result<Vec<DayResult>> {
         let mut stream = DayStream::new(&self.config, i64::MAX / 4)?;
         for r in records {
-            stream.push(r);
+            stream.try_push(r)?;
         }
         stream.finish().iter().map(|b| self.process_batch(b)).collect()
     }
@@ -399,6 +428,7 @@ impl Pipeline {
             &analysis,
         );
         result.stats.timings_ms = StageTimings { profile: ms(clock), ..timings };
+        result.stats.input_issues = std::mem::take(&mut self.next_input_issues);
         self.days.push(DayEntry::of(&result));
         self.pending.push(result.clone());
         Ok(result)
@@ -568,6 +598,7 @@ impl Pipeline {
                 silhouette: scores.overall,
                 purity: scores.overall_purity,
                 timings_ms: StageTimings::default(),
+                input_issues: Vec::new(),
             },
             clusters,
             transitions,

@@ -63,6 +63,27 @@ pub struct DayStats {
     pub purity: Option<f64>,
     /// Wall time per stage in milliseconds.
     pub timings_ms: StageTimings,
+    /// Problems met while reading the input files that fed this batch
+    /// (a read error kept with `--allow-partial`, malformed frames or rows
+    /// skipped); absent from the JSON when there were none.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub input_issues: Vec<InputIssue>,
+}
+
+/// A problem met while reading one input file (see
+/// [`DayStats::input_issues`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InputIssue {
+    /// The file as read.
+    pub file: String,
+    /// The read error that ended the file early, if any; the records before
+    /// it were kept.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    /// Malformed frames or rows skipped in the file.
+    pub n_malformed: u64,
+    /// Records read from the file.
+    pub n_records: u64,
 }
 
 /// Wall time of each stage on one batch, in milliseconds.

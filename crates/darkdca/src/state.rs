@@ -143,12 +143,29 @@ impl StateDir {
     ///
     /// # Errors
     ///
-    /// [`Error::Io`] when it cannot be read, [`Error::StateVersion`] for
-    /// another format version, [`Error::CorruptState`] when it cannot be
-    /// decoded.
+    /// [`Error::NotAState`] when there is no `meta.json` (or the path is a
+    /// file), [`Error::Io`] when it cannot be read, [`Error::StateVersion`]
+    /// for another format version, [`Error::CorruptState`] when it cannot
+    /// be decoded.
     pub fn read_meta(&self) -> Result<RunMeta> {
+        if self.root.exists() && !self.root.is_dir() {
+            return Err(Error::NotAState {
+                path: self.root.clone(),
+                reason: "a file, not a directory".into(),
+            });
+        }
         let path = self.meta_path();
-        let text = fs::read_to_string(&path).map_err(|e| Error::io(&path, e))?;
+        let text = fs::read_to_string(&path).map_err(|e| match e.kind() {
+            std::io::ErrorKind::NotFound => Error::NotAState {
+                path: self.root.clone(),
+                reason: if self.root.is_dir() {
+                    "no meta.json in it".into()
+                } else {
+                    "no such directory".into()
+                },
+            },
+            _ => Error::io(&path, e),
+        })?;
         let corrupt = |e: serde_json::Error| Error::CorruptState {
             path: path.clone(),
             reason: e.to_string(),
@@ -245,6 +262,79 @@ impl StateDir {
             }
         }
     }
+}
+
+/// An exclusive lock on a state directory: the file `lock` holding the
+/// owner's process id, created with `create_new` and removed on drop.
+///
+/// A lock left by a process that no longer runs (checked through
+/// `/proc/<pid>` on Linux) is taken over with a warning; elsewhere a stale
+/// lock must be removed by hand.
+#[derive(Debug)]
+pub struct StateLock {
+    path: PathBuf,
+}
+
+impl StateLock {
+    /// Takes the lock of the state directory `dir`, creating the directory
+    /// if needed.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::StateInUse`] when a running process holds it,
+    /// [`Error::NotAState`] when `dir` is a file, [`Error::Io`]
+    /// when the directory or the lock file cannot be created.
+    pub fn acquire(dir: &Path) -> Result<Self> {
+        if dir.exists() && !dir.is_dir() {
+            return Err(Error::NotAState {
+                path: dir.to_owned(),
+                reason: "a file, not a directory".into(),
+            });
+        }
+        fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+        let path = dir.join("lock");
+        for _ in 0..2 {
+            match fs::OpenOptions::new().write(true).create_new(true).open(&path) {
+                Ok(mut f) => {
+                    f.write_all(format!("{}\n", std::process::id()).as_bytes())
+                        .and_then(|()| f.sync_all())
+                        .map_err(|e| Error::io(&path, e))?;
+                    return Ok(Self { path });
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                    let pid = fs::read_to_string(&path)
+                        .ok()
+                        .and_then(|t| t.trim().parse::<u32>().ok())
+                        .unwrap_or(0);
+                    if !is_stale(pid) {
+                        return Err(Error::StateInUse { path: dir.to_owned(), pid });
+                    }
+                    tracing::warn!(
+                        "{}: taking over a stale lock of pid {pid}, which no longer runs",
+                        dir.display()
+                    );
+                    fs::remove_file(&path).map_err(|e| Error::io(&path, e))?;
+                }
+                Err(e) => return Err(Error::io(&path, e)),
+            }
+        }
+        Err(Error::StateInUse { path: dir.to_owned(), pid: 0 })
+    }
+}
+
+impl Drop for StateLock {
+    fn drop(&mut self) {
+        // Nothing to do about a failure while unwinding or exiting.
+        let _ = fs::remove_file(&self.path);
+    }
+}
+
+/// Whether the lock of `pid` was left by a process that no longer runs.
+fn is_stale(pid: u32) -> bool {
+    if pid == 0 || !Path::new("/proc/self").exists() {
+        return false;
+    }
+    !Path::new(&format!("/proc/{pid}")).exists()
 }
 
 /// Writes `bytes` to `path` atomically: a temporary file in the same

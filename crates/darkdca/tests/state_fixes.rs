@@ -48,3 +48,36 @@ fn a_state_with_no_model_yet_reopens() {
     let p = Pipeline::open(&state).unwrap();
     assert_eq!(p.days().len(), 2);
 }
+
+#[test]
+fn impossible_record_times_are_typed_errors() {
+    for ts_ns in [i64::MIN, i64::MIN + 1, -1, -DAY_NS, i64::MAX] {
+        let mut p = Pipeline::new(config()).unwrap();
+        let mut rec = quiet_day(0).remove(0);
+        rec.ts_ns = ts_ns;
+        let err = p.process_records(&[rec]).unwrap_err();
+        assert!(matches!(err, darkdca::Error::TimestampOutOfRange { .. }), "{ts_ns}: {err}");
+        assert!(p.days().is_empty(), "{ts_ns}: a pre-1970 time must not become 1970-01-01");
+    }
+}
+
+#[test]
+fn a_record_with_count_zero_counts_as_one_packet() {
+    let mut p = Pipeline::new(config()).unwrap();
+    let mut recs = quiet_day(0);
+    for r in &mut recs {
+        r.count = 0;
+    }
+    let r = p.process_records(&recs).unwrap();
+    assert_eq!(r[0].stats.n_packets, 20);
+}
+
+#[test]
+fn window_is_bounded_and_nan_names_its_field() {
+    let err = Config::from_toml_str("[embedding]\nwindow = 101\n").unwrap().check().unwrap_err();
+    assert!(err.to_string().contains("embedding.window"), "{err}");
+    let ok = Config::from_toml_str("[embedding]\nwindow = 100\n").unwrap().check();
+    assert!(ok.is_ok());
+    let err = Config::from_toml_str("[tracking]\nmatch_threshold = nan\n").unwrap_err();
+    assert!(err.to_string().contains("tracking.match_threshold"), "{err}");
+}

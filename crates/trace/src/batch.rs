@@ -545,33 +545,39 @@ impl BatchBuilder {
 
         // Distinct destinations per intern id: sort and count changes.
         let sender_bits = u64::BITS - (n as u64).leading_zeros();
+        // Group by sender with a radix sort on the id bits only, then sort
+        // each sender's few entries.
         let mut dsts = self.dst_log;
-        radix_sort(&mut dsts, 0, 32 + sender_bits);
+        radix_sort(&mut dsts, 32, 32 + sender_bits);
         let mut n_dsts = vec![0u64; n];
-        let mut prev = None;
-        for e in dsts {
-            if prev != Some(e) {
-                n_dsts[(e >> 32) as usize] += 1;
-                prev = Some(e);
-            }
+        for group in dsts.chunk_by_mut(|a, b| a >> 32 == b >> 32) {
+            group.sort_unstable();
+            let distinct = 1 + group.windows(2).filter(|w| w[0] != w[1]).count();
+            n_dsts[(group[0] >> 32) as usize] = distinct as u64;
         }
 
         // Packets per (sender, service): sort a copy of the log by those
-        // fields (bits 14 and up); each sender's runs are then adjacent.
+        // fields: group by sender with a radix sort on the id bits, then sort
+        // each sender's runs by service.
         let mut services = log.clone();
-        radix_sort(&mut services, REPS_BITS, REPS_BITS + 18 + sender_bits);
+        radix_sort(&mut services, 32, 32 + sender_bits);
         let mut senders = Vec::with_capacity(n);
         let mut list: Vec<(u32, u64)> = Vec::new();
         let mut at = 0;
         for (j, &o) in old.iter().enumerate() {
             list.clear();
+            let begin = at;
             while at < services.len() && (services[at] >> 32) as usize == j {
-                let (_, key, reps) = log_fields(services[at]);
+                at += 1;
+            }
+            let group = &mut services[begin..at];
+            group.sort_unstable_by_key(|e| (e >> REPS_BITS) & 0x3_ffff);
+            for &e in group.iter() {
+                let (_, key, reps) = log_fields(e);
                 match list.last_mut() {
                     Some((k, c)) if *k == key => *c += reps,
                     _ => list.push((key, reps)),
                 }
-                at += 1;
             }
             let (mut n_packets, mut tcp, mut udp, mut icmp, mut gre) = (0u64, 0, 0, 0, 0);
             for &(key, c) in &list {
@@ -856,7 +862,10 @@ impl Batcher {
     }
 
     /// Adds every record of an iterator of reader results, stopping at the
-    /// first error (records before it are kept).
+    /// first error (records before it are kept). The result is that of
+    /// [`Batcher::push`] for each record, but faster on large batches: a
+    /// record is pushed 16 records after it is read, and its sender's
+    /// table entries are prefetched meanwhile.
     ///
     /// # Errors
     ///
@@ -981,7 +990,7 @@ mod tests {
                 let jitter = (x % 7_200_000_000_000) as i64;
                 PacketRecord {
                     ts_ns: i * 50_000_000_000 - jitter,
-                    src: if x % 11 == 0 {
+                    src: if x.is_multiple_of(11) {
                         Addr::Opaque((x >> 20) as u32 % 50)
                     } else {
                         Addr::V4(std::net::Ipv4Addr::from(0x0a00_0000 + (x >> 32) as u32 % 700))
@@ -1000,7 +1009,10 @@ mod tests {
     }
 
     fn summary(batches: &[Batch]) -> Vec<(BatchId, Vec<SenderStats>, Vec<u64>, u64)> {
-        batches.iter().map(|b| (b.id(), b.senders().to_vec(), b.log.clone(), b.n_records())).collect()
+        batches
+            .iter()
+            .map(|b| (b.id(), b.senders().to_vec(), b.log.clone(), b.n_records()))
+            .collect()
     }
 
     #[test]
