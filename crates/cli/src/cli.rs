@@ -16,6 +16,7 @@ Examples:
   darkdca report --state out/state --out out
   darkdca show 12 --state out/state
   darkdca config --preset novtrack > my.toml
+  darkdca evaluate --out out --scenario fixtures/scenario
 
 Exit status: 0 success, 1 runtime error, 2 usage error, 3 bad input or state
 (unreadable or empty input, invalid configuration, a state of another version
@@ -62,6 +63,16 @@ that differ from it is refused. A day already in the state is refused
         after_help = "Examples:\n  darkdca config --preset novtrack\n  darkdca config --state out/state"
     )]
     Config(ConfigArgs),
+    /// Score a run's day outputs against a simulated scenario's planted truth.
+    #[command(after_help = "\
+Example:
+  darkdca run fixtures/scenario --state out/state --out out
+  darkdca evaluate --out out --scenario fixtures/scenario
+
+Prints the adjusted Rand index of each day's clusters against the planted
+groups, the share of planted fates recovered as the right transition, and
+the precision and recall of the novelty flag (docs/EVALUATION.md).")]
+    Evaluate(EvaluateArgs),
 }
 
 /// Parameter presets.
@@ -195,4 +206,23 @@ pub struct ConfigArgs {
     /// A configuration file laid over the preset.
     #[arg(long, value_name = "FILE", conflicts_with = "state")]
     pub config: Option<PathBuf>,
+}
+
+/// Arguments of `darkdca evaluate`.
+#[derive(Debug, Args)]
+pub struct EvaluateArgs {
+    /// The output directory of a `darkdca run` (its `days/*.json` are read).
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+    /// The simulated scenario the run processed (its `scenario.json` and
+    /// `day-*.truth.json`), e.g. fixtures/scenario.
+    #[arg(long, value_name = "DIR")]
+    pub scenario: PathBuf,
+    /// Print the scores as JSON instead of a markdown table.
+    #[arg(long)]
+    pub json: bool,
+    /// A new planted group counts towards novelty recall only with at least
+    /// this many active members on its first day.
+    #[arg(long, value_name = "N", default_value_t = 10)]
+    pub min_group_size: usize,
 }

@@ -9,6 +9,7 @@
 )]
 
 mod cli;
+mod evaluate;
 mod inputs;
 mod report;
 mod run;
@@ -39,6 +40,7 @@ fn main() -> ExitCode {
         Command::Report(args) => report::report(args, cli.quiet),
         Command::Show(args) => show::show(args),
         Command::Config(args) => run::print_config(args),
+        Command::Evaluate(args) => evaluate::evaluate(args),
     };
     match result {
         Ok(()) => ExitCode::from(EXIT_OK),

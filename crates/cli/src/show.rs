@@ -25,8 +25,9 @@ pub fn show(args: &ShowArgs) -> Result<()> {
                 d.cluster(id).map(|c| serde_json::json!({ "day": d.day, "cluster": c }))
             })
             .collect();
-        let json =
-            serde_json::to_string_pretty(&serde_json::json!({ "lineage": id, "history": history }))?;
+        let json = serde_json::to_string_pretty(
+            &serde_json::json!({ "lineage": id, "history": history }),
+        )?;
         crate::stdout(&format!("{json}\n"))?;
     } else {
         crate::stdout(&text(&days, id))?;

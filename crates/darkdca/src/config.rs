@@ -606,10 +606,9 @@ fn non_finite_field(v: &toml::Value, prefix: &str) -> Option<String> {
             let path = if prefix.is_empty() { k.clone() } else { format!("{prefix}.{k}") };
             non_finite_field(v, &path)
         }),
-        toml::Value::Array(a) => a
-            .iter()
-            .enumerate()
-            .find_map(|(i, v)| non_finite_field(v, &format!("{prefix}[{i}]"))),
+        toml::Value::Array(a) => {
+            a.iter().enumerate().find_map(|(i, v)| non_finite_field(v, &format!("{prefix}[{i}]")))
+        }
         _ => None,
     }
 }

@@ -123,9 +123,7 @@ pub enum Error {
     },
     /// A record's time is before 1970 or after 2100
     /// ([`crate::input::MAX_TS_NS`]).
-    #[error(
-        "record time {ts_ns} ns since 1970-01-01 is out of range (1970-01-01 to 2100-01-01)"
-    )]
+    #[error("record time {ts_ns} ns since 1970-01-01 is out of range (1970-01-01 to 2100-01-01)")]
     TimestampOutOfRange {
         /// The record's time, nanoseconds since the Unix epoch.
         ts_ns: i64,

@@ -8,7 +8,11 @@
 //! STATE/model-<gen>.bin     the embedding model after the last day
 //! STATE/tracker-<gen>.bin   the lineage tracker after the last day
 //! STATE/days/<day>.json     each day's result (the JSON of `DayResult`)
+//! STATE/lock                pid of the run using the state ([`StateLock`])
 //! ```
+//!
+//! `model-<gen>.bin` is absent while no day had a sender to embed
+//! ([`RunMeta::has_model`] is then `false`).
 //!
 //! Every file is written to a temporary file in the same directory, synced
 //! and renamed over its target. A day is committed by writing the new

@@ -23,7 +23,13 @@ fn quiet_day(d: i64) -> Vec<PacketRecord> {
     (0..20u8)
         .map(|i| {
             let src = Addr::V4(Ipv4Addr::new(203, 0, 113, i));
-            syn((DAY0 + d) * DAY_NS + i64::from(i) * 1_000_000_000, src, [192, 0, 2, 1].into(), 23, false)
+            syn(
+                (DAY0 + d) * DAY_NS + i64::from(i) * 1_000_000_000,
+                src,
+                [192, 0, 2, 1].into(),
+                23,
+                false,
+            )
         })
         .collect()
 }

@@ -1,0 +1,27 @@
+//! `darkdca evaluate`: scores a run's day outputs against the truth of the
+//! simulated scenario it was run on.
+
+use anyhow::{Context, Result};
+
+use crate::cli::EvaluateArgs;
+
+/// Prints the scores of `args.out` against `args.scenario`.
+pub fn evaluate(args: &EvaluateArgs) -> Result<()> {
+    let params = darkdca_eval::Params { min_group_size: args.min_group_size, ..Default::default() };
+    params.check()?;
+    let scores =
+        darkdca_eval::evaluate_dir(&args.out, &args.scenario, &params).with_context(|| {
+            format!(
+                "could not score {} against the truth of {}",
+                args.out.display(),
+                args.scenario.display()
+            )
+        })?;
+    let text = if args.json {
+        format!("{}\n", serde_json::to_string_pretty(&scores)?)
+    } else {
+        format!("{scores}\n")
+    };
+    crate::stdout(&text)?;
+    Ok(())
+}
