@@ -226,4 +226,5 @@ fixtures!(
     single_cluster_on,
     precomputed_cosine,
     sklearn_convention,
+    sender_embeddings,
 );
