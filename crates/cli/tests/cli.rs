@@ -207,4 +207,8 @@ fn help_has_examples_and_config_prints_presets() {
     let toml = String::from_utf8_lossy(&o.stdout).into_owned();
     let c = darkdca::Config::from_toml_str(&toml).unwrap();
     assert_eq!(c, darkdca::Config::preset(darkdca::Preset::Novtrack));
+    let o = darkdca(&["config", "--preset", "recommended"]);
+    assert!(o.status.success(), "{}", text(&o));
+    let c = darkdca::Config::from_toml_str(&String::from_utf8_lossy(&o.stdout)).unwrap();
+    assert_eq!(c, darkdca::Config::preset(darkdca::Preset::Recommended));
 }

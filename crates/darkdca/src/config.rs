@@ -29,11 +29,16 @@ pub enum Preset {
     /// an emerged cluster matched against days t-2 to t-14 at overlap 0.6
     /// before it is novel, senders unseen for 31 days dropped from the model.
     Novtrack,
+    /// The paper's values with the changes docs/EVALUATION.md justifies on
+    /// the simulator: `embedding.bootstrap_epochs` 10, `embedding.epochs`
+    /// 5, `clustering.min_samples` 5 and the novelty known-share gate
+    /// `tracking.novelty_max_known_share` 0.5.
+    Recommended,
 }
 
 impl Preset {
     /// Every preset, in the order the command lists them.
-    pub const ALL: [Self; 2] = [Self::Paper, Self::Novtrack];
+    pub const ALL: [Self; 3] = [Self::Paper, Self::Novtrack, Self::Recommended];
 
     /// The preset's name as used in files and on the command line.
     #[must_use]
@@ -41,6 +46,7 @@ impl Preset {
         match self {
             Self::Paper => "paper",
             Self::Novtrack => "novtrack",
+            Self::Recommended => "recommended",
         }
     }
 }
@@ -211,6 +217,12 @@ pub struct TrackingConfig {
     /// below this value is reported as emerged but not novel. `None` (the
     /// paper) flags every emerged cluster without a past match.
     pub novelty_min_silhouette: Option<f32>,
+    /// Novelty "known share" gate, in (0, 1]: an emerged cluster is
+    /// reported as emerged but not novel when more than this share of its
+    /// members were in some cluster on an earlier batch of the run (known
+    /// senders regrouping are not new). `None` (the paper) turns it off.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub novelty_max_known_share: Option<f64>,
 }
 
 /// How senders get the labels that purity and majority labels use.
@@ -302,6 +314,12 @@ impl Config {
                 },
                 ..paper
             },
+            Preset::Recommended => Self {
+                embedding: EmbeddingConfig { epochs: 5, bootstrap_epochs: 10, ..paper.embedding },
+                clustering: ClusteringConfig { min_samples: Some(5), ..paper.clustering },
+                tracking: TrackingConfig { novelty_max_known_share: Some(0.5), ..paper.tracking },
+                ..paper
+            },
         }
     }
 
@@ -339,6 +357,7 @@ impl Config {
                 look_back_normalise: false,
                 size_change_threshold: 0.1,
                 novelty_min_silhouette: None,
+                novelty_max_known_share: None,
             },
             labels: LabelConfig {
                 mirai_label: "mirai-like".to_owned(),
@@ -542,6 +561,14 @@ impl Config {
                 format!("must be in [-1, 1], got {s}"),
             );
         }
+        if let Some(s) = k.novelty_max_known_share
+            && !(s > 0.0 && s <= 1.0)
+        {
+            return invalid(
+                "tracking.novelty_max_known_share",
+                format!("must be in (0, 1], got {s}"),
+            );
+        }
 
         let l = &self.labels;
         if !(l.mirai_min_share > 0.0 && l.mirai_min_share <= 1.0) {
@@ -708,6 +735,34 @@ mod tests {
             assert_eq!(p.name().parse::<Preset>().ok(), Some(p));
         }
         assert!(matches!("bogus".parse::<Preset>(), Err(Error::UnknownPreset { .. })));
+    }
+
+    #[test]
+    fn recommended_is_the_paper_with_the_evaluated_changes() {
+        let r = Config::preset(Preset::Recommended);
+        let p = Config::preset(Preset::Paper);
+        assert_eq!(r.embedding.bootstrap_epochs, 10);
+        assert_eq!(r.embedding.epochs, 5);
+        assert_eq!(r.clustering.min_samples, Some(5));
+        assert_eq!(r.tracking.novelty_max_known_share, Some(0.5));
+        assert_eq!(p.tracking.novelty_max_known_share, None);
+        assert_eq!((r.trace.clone(), r.labels.clone()), (p.trace.clone(), p.labels.clone()));
+        assert!(r.check().is_ok());
+        let mut full = Config::default();
+        full.tracking.novelty_max_known_share = Some(1.0);
+        assert!(full.check().is_ok(), "1 is inside (0, 1]");
+    }
+
+    #[test]
+    fn known_share_gate_is_optional_in_files() {
+        // Configurations written before the gate existed still load, and
+        // leaving it off keeps their hash.
+        let c = Config::from_toml_str("[tracking]\nmatch_threshold = 0.65\n").unwrap();
+        assert_eq!(c.tracking.novelty_max_known_share, None);
+        let json = serde_json::to_string(&Config::default()).unwrap();
+        assert!(!json.contains("novelty_max_known_share"), "{json}");
+        let c = Config::from_toml_str("[tracking]\nnovelty_max_known_share = 0.5\n").unwrap();
+        assert_eq!(c.tracking.novelty_max_known_share, Some(0.5));
     }
 
     #[test]
@@ -899,6 +954,30 @@ mod tests {
                     ..d()
                 },
                 "tracking.novelty_min_silhouette",
+            ),
+            (
+                Config {
+                    tracking: TrackingConfig { novelty_max_known_share: Some(0.0), ..d().tracking },
+                    ..d()
+                },
+                "tracking.novelty_max_known_share",
+            ),
+            (
+                Config {
+                    tracking: TrackingConfig { novelty_max_known_share: Some(1.5), ..d().tracking },
+                    ..d()
+                },
+                "tracking.novelty_max_known_share",
+            ),
+            (
+                Config {
+                    tracking: TrackingConfig {
+                        novelty_max_known_share: Some(f64::NAN),
+                        ..d().tracking
+                    },
+                    ..d()
+                },
+                "tracking.novelty_max_known_share",
             ),
             (
                 Config { labels: LabelConfig { mirai_min_share: 0.0, ..d().labels }, ..d() },

@@ -66,7 +66,8 @@
 //! # Main types
 //!
 //! - [`Config`] holds every parameter with the paper's defaults and the
-//!   [`Preset`]s `paper` and `novtrack`; [`Config::check`] validates it into
+//!   [`Preset`]s `paper`, `novtrack` and `recommended` (the paper with the
+//!   changes measured in `docs/EVALUATION.md`); [`Config::check`] validates it into
 //!   the [`CheckedConfig`] a pipeline takes.
 //! - [`Pipeline`] runs batches in memory ([`Pipeline::new`]) or on a state
 //!   directory ([`Pipeline::create`], [`Pipeline::open`],
@@ -86,9 +87,13 @@
 //!   ([`Error::ConfigMismatch`]).
 //! - Ground-truth labels are not stored in the state: give the same files
 //!   on every run for comparable purity figures.
-//! - The novelty quality gate (`tracking.novelty_min_silhouette`) only
-//!   changes the facade's `novel` flags; the tracker's lineage graph keeps
-//!   its own novelty marks.
+//! - The novelty quality gates (`tracking.novelty_min_silhouette`,
+//!   `tracking.novelty_max_known_share`) only change the facade's `novel`
+//!   flags; the tracker's lineage graph keeps its own novelty marks.
+//! - The known-share gate counts as known every sender that was in a
+//!   cluster on an earlier batch of the run; the state keeps that set
+//!   (`clustered-<gen>.bin`) and rebuilds it from the day results when it
+//!   opens a state written before the set existed.
 //!
 //! # References
 //!

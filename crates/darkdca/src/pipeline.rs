@@ -1,7 +1,7 @@
 //! The [`Pipeline`]: one batch in, one [`DayResult`] out, state kept between
 //! batches.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::Path;
 use std::time::Instant;
 
@@ -87,6 +87,9 @@ pub struct Pipeline {
     generation: u64,
     sources: Vec<String>,
     next_input_issues: Vec<InputIssue>,
+    /// Senders that have been in a cluster on some processed batch (the
+    /// novelty known-share gate), persisted as `clustered-<gen>.bin`.
+    clustered: HashSet<Addr>,
 }
 
 impl std::fmt::Debug for Pipeline {
@@ -122,6 +125,7 @@ impl Pipeline {
             generation: 0,
             sources: Vec::new(),
             next_input_issues: Vec::new(),
+            clustered: HashSet::new(),
         })
     }
 
@@ -214,6 +218,20 @@ impl Pipeline {
                     },
                 )?;
             p.tracker = tracker;
+            p.clustered = if meta.has_clustered == Some(true) {
+                let bytes = state.read_blob("clustered", meta.generation)?;
+                let (set, _): (Vec<Addr>, usize) =
+                    bincode::serde::decode_from_slice(&bytes, bincode::config::standard())
+                        .map_err(|e| Error::CorruptState {
+                            path: dir.join(format!("clustered-{}.bin", meta.generation)),
+                            reason: format!("cannot decode the clustered senders: {e}"),
+                        })?;
+                set.into_iter().collect()
+            } else {
+                // States written before the set existed: rebuild it from
+                // the stored day results.
+                clustered_from_days(&state, &p.days)?
+            };
         }
         p.state = Some(state);
         Ok(p)
@@ -272,6 +290,13 @@ impl Pipeline {
     #[must_use]
     pub fn config(&self) -> &CheckedConfig {
         &self.config
+    }
+
+    /// The senders that have been in a cluster on some processed batch
+    /// (what the novelty known-share gate counts as known).
+    #[must_use]
+    pub fn clustered_senders(&self) -> &HashSet<Addr> {
+        &self.clustered
     }
 
     /// The preset the configuration came from, if known.
@@ -428,6 +453,8 @@ impl Pipeline {
             &analysis,
         );
         result.stats.timings_ms = StageTimings { profile: ms(clock), ..timings };
+        self.clustered
+            .extend(senders.iter().zip(&labels).filter(|&(_, &l)| l >= 0).map(|(addr, _)| *addr));
         result.stats.input_issues = std::mem::take(&mut self.next_input_issues);
         self.days.push(DayEntry::of(&result));
         self.pending.push(result.clone());
@@ -508,6 +535,7 @@ impl Pipeline {
             let silhouette =
                 scores.per_cluster.get(&(local as i32)).copied().filter(|s| s.is_finite());
             let purity = scores.purity.get(&(local as i32));
+            let mut novelty_gate: Option<&str> = None;
             let (origin, provenance, reidentified_from, is_novel) = match &c.origin {
                 dca::Origin::FirstBatch => ("first", None, None, false),
                 dca::Origin::Survived { .. } => ("survived", None, None, false),
@@ -522,7 +550,22 @@ impl Pipeline {
                         .tracking
                         .novelty_min_silhouette
                         .is_none_or(|g| silhouette.is_some_and(|s| s >= f64::from(g)));
-                    ("emerged", Some(prov.to_owned()), re, c.is_novel() && gate)
+                    if c.is_novel() && !gate {
+                        novelty_gate = Some("silhouette");
+                    }
+                    if c.is_novel()
+                        && gate
+                        && let Some(max) = cfg.tracking.novelty_max_known_share
+                    {
+                        let known = ms.iter().filter(|m| self.clustered.contains(*m)).count();
+                        #[allow(clippy::cast_precision_loss)]
+                        let share =
+                            if ms.is_empty() { 0.0 } else { known as f64 / ms.len() as f64 };
+                        if share > max {
+                            novelty_gate = Some("known_share");
+                        }
+                    }
+                    ("emerged", Some(prov.to_owned()), re, c.is_novel() && novelty_gate.is_none())
                 }
             };
             if c.is_emerged() {
@@ -547,6 +590,7 @@ impl Pipeline {
                 provenance,
                 reidentified_from,
                 novel: is_novel,
+                novelty_gate: novelty_gate.map(str::to_owned),
                 members: ms.iter().map(addr_text).collect(),
                 profile: profile::profile(a.batch, a.activity, ms, cfg.profile.top_n),
             });
@@ -633,6 +677,11 @@ impl Pipeline {
         let tracker = bincode::serde::encode_to_vec(&self.tracker, bincode::config::standard())
             .map_err(|e| Error::stage("save", "-", &e))?;
         state.write_blob("tracker", generation, &tracker)?;
+        let mut clustered: Vec<Addr> = self.clustered.iter().copied().collect();
+        clustered.sort_unstable();
+        let clustered = bincode::serde::encode_to_vec(&clustered, bincode::config::standard())
+            .map_err(|e| Error::stage("save", "-", &e))?;
+        state.write_blob("clustered", generation, &clustered)?;
         self.generation = generation;
         self.commit_meta()?;
         self.pending.clear();
@@ -651,6 +700,7 @@ impl Pipeline {
             days: self.days.clone(),
             sources: self.sources.clone(),
             has_model: Some(self.model.is_some()),
+            has_clustered: Some(true),
         })
     }
 }
@@ -816,6 +866,27 @@ fn cluster_labels(
         .allow_single_cluster(c.allow_single_cluster)
         .build()?;
     Ok(model.fit(x)?.labels)
+}
+
+/// The senders in some cluster of the stored day results `days`.
+fn clustered_from_days(state: &StateDir, days: &[DayEntry]) -> Result<HashSet<Addr>> {
+    let mut set = HashSet::new();
+    for d in days {
+        let r = state.read_day(&d.day)?;
+        set.extend(r.clusters.iter().flat_map(|c| c.members.iter()).filter_map(|m| parse_addr(m)));
+    }
+    Ok(set)
+}
+
+/// The inverse of [`addr_text`].
+fn parse_addr(text: &str) -> Option<Addr> {
+    if let Some(n) = text.strip_prefix('#') {
+        return n.parse().ok().map(Addr::Opaque);
+    }
+    match text.parse::<std::net::IpAddr>().ok()? {
+        std::net::IpAddr::V4(v) => Some(Addr::V4(v)),
+        std::net::IpAddr::V6(v) => Some(Addr::V6(v)),
+    }
 }
 
 fn load_model(state: &StateDir, generation: u64) -> Result<word2vec::Model<Addr>> {

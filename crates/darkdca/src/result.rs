@@ -140,6 +140,12 @@ pub struct ClusterResult {
     /// Whether the cluster is novel: emerged, matched to no earlier
     /// cluster, and past the novelty quality gate.
     pub novel: bool,
+    /// Why an emerged cluster without a past match is not novel: the
+    /// novelty gate it failed, `silhouette`
+    /// (`tracking.novelty_min_silhouette`) or `known_share`
+    /// (`tracking.novelty_max_known_share`). Absent otherwise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub novelty_gate: Option<String>,
     /// Member addresses, sorted.
     pub members: Vec<String>,
     /// What the members did in the batch.

@@ -7,12 +7,17 @@
 //!                           its hash, the generation, the processed days
 //! STATE/model-<gen>.bin     the embedding model after the last day
 //! STATE/tracker-<gen>.bin   the lineage tracker after the last day
+//! STATE/clustered-<gen>.bin the senders ever in a cluster (novelty gate)
 //! STATE/days/<day>.json     each day's result (the JSON of `DayResult`)
 //! STATE/lock                pid of the run using the state ([`StateLock`])
 //! ```
 //!
 //! `model-<gen>.bin` is absent while no day had a sender to embed
 //! ([`RunMeta::has_model`] is then `false`).
+//!
+//! `clustered-<gen>.bin` is absent in states written before it existed
+//! ([`RunMeta::has_clustered`] is then absent); opening such a state
+//! rebuilds the set from `days/`, so the format version stays 1.
 //!
 //! Every file is written to a temporary file in the same directory, synced
 //! and renamed over its target. A day is committed by writing the new
@@ -61,6 +66,12 @@ pub struct RunMeta {
     /// loaded when its file is present).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub has_model: Option<bool>,
+    /// Whether the generation in force has a `clustered-<gen>.bin` (the
+    /// senders ever in a cluster, for the novelty known-share gate); `None`
+    /// in states written before it existed, whose set is then rebuilt from
+    /// the day results.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub has_clustered: Option<bool>,
 }
 
 /// One processed day in [`RunMeta::days`].
@@ -389,6 +400,7 @@ mod tests {
             days: Vec::new(),
             sources: Vec::new(),
             has_model: Some(false),
+            has_clustered: None,
         }
     }
 

@@ -194,3 +194,49 @@ fn a_single_cluster_has_no_silhouette_and_its_day_round_trips() {
     r.stats.timings_ms = Default::default();
     assert_eq!(back, r);
 }
+
+#[test]
+fn the_known_share_gate_keeps_new_senders_novel() {
+    let mut c = config().get().clone();
+    c.tracking.novelty_max_known_share = Some(0.5);
+    let mut p = Pipeline::new(c.check().unwrap()).unwrap();
+    let results = run_all(&mut p);
+    let d2 = &results[2];
+    // The newcomer's members were never clustered before: still novel.
+    assert_eq!(d2.novel.len(), 1);
+    assert!(d2.clusters.iter().all(|c| c.novelty_gate.is_none()));
+    let n_members: usize = results.iter().flat_map(|r| &r.clusters).map(|c| c.size).sum();
+    assert!(p.clustered_senders().len() >= 120 && p.clustered_senders().len() <= n_members);
+}
+
+#[test]
+fn the_clustered_senders_survive_a_resume_and_are_rebuilt_for_old_states() {
+    let data = days();
+    let mut straight = Pipeline::new(config()).unwrap();
+    for rs in &data[..2] {
+        straight.process_records(rs).unwrap();
+    }
+    let want = straight.clustered_senders().clone();
+    assert!(!want.is_empty());
+
+    let dir = tempfile::tempdir().unwrap();
+    {
+        let mut p = Pipeline::create(dir.path(), config(), None).unwrap();
+        for rs in &data[..2] {
+            p.process_records(rs).unwrap();
+            p.save().unwrap();
+        }
+    }
+    assert_eq!(Pipeline::open(dir.path()).unwrap().clustered_senders(), &want);
+
+    // A state written before the set existed: no file, no meta flag.
+    let meta_path = dir.path().join("meta.json");
+    let mut meta: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&meta_path).unwrap()).unwrap();
+    let generation = meta["generation"].as_u64().unwrap();
+    assert_eq!(meta["has_clustered"], serde_json::Value::Bool(true));
+    meta.as_object_mut().unwrap().remove("has_clustered");
+    std::fs::write(&meta_path, serde_json::to_vec(&meta).unwrap()).unwrap();
+    std::fs::remove_file(dir.path().join(format!("clustered-{generation}.bin"))).unwrap();
+    assert_eq!(Pipeline::open(dir.path()).unwrap().clustered_senders(), &want);
+}
