@@ -300,6 +300,9 @@ pub(crate) fn ecdf_plot(
         let mut chart = ChartBuilder::on(area)
             .caption(title, (FONT, CAPTION_SIZE).into_font().color(&color::INK))
             .margin(12)
+            // The last x tick label (e.g. "10000" on the log size axis) is
+            // centred on the plot's right edge: leave room for its half.
+            .margin_right(28)
             .x_label_area_size(44)
             .y_label_area_size(56)
             .build_cartesian_2d(
