@@ -82,9 +82,9 @@ pub enum PresetArg {
     Paper,
     /// The authors' public code (NovTrack).
     Novtrack,
-    /// The paper's values with the changes docs/EVALUATION.md measured as
-    /// better on the simulator (more epochs, min_samples 5, known-share
-    /// novelty gate).
+    /// The default: the paper's values with the changes docs/EVALUATION.md
+    /// measured as better on the simulator (more epochs, min_samples 5,
+    /// known-share novelty gate, novelty confirmed after one more day).
     Recommended,
 }
 
@@ -134,7 +134,8 @@ pub struct RunArgs {
     /// Configuration file (TOML, or JSON by extension), laid over the preset.
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
-    /// Parameter preset [default: paper, or the state's own when resuming].
+    /// Parameter preset [default: recommended, or the one a --config file
+    /// names, or the state's own when resuming].
     #[arg(long, value_enum)]
     pub preset: Option<PresetArg>,
     /// Ground-truth labels: CSV `address,label` or ipset text; repeatable.
@@ -202,7 +203,7 @@ pub struct ShowArgs {
 /// Arguments of `config`.
 #[derive(Debug, Args)]
 pub struct ConfigArgs {
-    /// Preset to print [default: paper].
+    /// Preset to print [default: recommended].
     #[arg(long, value_enum, conflicts_with = "state")]
     pub preset: Option<PresetArg>,
     /// Print the configuration stored in this state instead.

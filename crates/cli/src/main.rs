@@ -15,6 +15,8 @@ mod report;
 mod run;
 mod show;
 mod summary;
+#[cfg(test)]
+mod testdays;
 
 use std::io::IsTerminal;
 use std::process::ExitCode;

@@ -86,6 +86,7 @@ pub fn build_input(meta: &RunMeta, days: &[DayResult], name: String) -> rep::Rep
         rep::Param::new("min_cluster_size", c.clustering.min_cluster_size),
         rep::Param::new("match_threshold", c.tracking.match_threshold),
         rep::Param::new("split_threshold", c.tracking.split_threshold),
+        rep::Param::new("novelty_confirm_batches", c.tracking.novelty_confirm_batches),
         rep::Param::new("config hash", &meta.config_hash),
     ];
     let now = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
@@ -99,17 +100,25 @@ pub fn build_input(meta: &RunMeta, days: &[DayResult], name: String) -> rep::Rep
         sources: meta.sources.clone(),
     });
 
+    let decisions = Decisions::of(days);
     let mut lineages: BTreeMap<u64, rep::Lineage> = BTreeMap::new();
     for (d, day) in days.iter().enumerate() {
-        input.days.push(day_summary(day));
+        let mut summary = day_summary(day);
         for cl in &day.clusters {
             let l = lineages
                 .entry(cl.lineage)
                 .or_insert_with(|| rep::Lineage { id: cl.lineage, ..Default::default() });
             l.presence.push(rep::Presence { day_idx: d, size: cl.size as u64 });
             l.majority_label = Some(cl.majority_label.clone());
-            if cl.novel && l.novel_on.is_none() {
-                l.novel_on = Some(d);
+            if let Novelty::Listed(status, confirmed_on) = novelty(&decisions, d, day, cl) {
+                summary.n_novel += 1;
+                if l.novel_on.is_none() {
+                    l.novel_on = Some(d);
+                }
+                let mut novel = novel_cluster(days, d, cl);
+                novel.status = status;
+                novel.confirmed_on = confirmed_on;
+                input.novel_clusters.push(novel);
             }
             if let Some(from) = cl.reidentified_from.filter(|&f| f != cl.lineage) {
                 input.links.push(rep::LineageLink {
@@ -119,10 +128,8 @@ pub fn build_input(meta: &RunMeta, days: &[DayResult], name: String) -> rep::Rep
                     day_idx: d,
                 });
             }
-            if cl.novel {
-                input.novel_clusters.push(novel_cluster(days, d, cl));
-            }
         }
+        input.days.push(summary);
         for t in &day.transitions {
             let kind = match t.kind.as_str() {
                 "split" => rep::LinkKind::Split,
@@ -142,6 +149,58 @@ pub fn build_input(meta: &RunMeta, days: &[DayResult], name: String) -> rep::Rep
     input
 }
 
+/// Where each novelty candidate was decided: `(lineage, flagged batch id)`
+/// to the index of the deciding day and whether it confirmed.
+struct Decisions(HashMap<(u64, u64), (usize, bool)>);
+
+impl Decisions {
+    fn of(days: &[DayResult]) -> Self {
+        let mut map = HashMap::new();
+        for (d, day) in days.iter().enumerate() {
+            for n in &day.novelty_decisions {
+                map.entry((n.lineage, n.flagged_batch_id)).or_insert((d, n.confirmed));
+            }
+        }
+        Self(map)
+    }
+}
+
+/// How a cluster appears among the report's novel clusters.
+enum Novelty {
+    /// Not novel, or a candidate that a later day rejected: not listed.
+    Unlisted,
+    /// Listed with this status (`None`: final at once) and confirmation day.
+    Listed(Option<rep::NoveltyStatus>, Option<usize>),
+}
+
+/// The report's view of a cluster's novel flag: final when the run does not
+/// confirm novelty; else confirmed or rejected by a later day's decision,
+/// or still pending when no later day of the run has decided it. `d` is the
+/// index of `day`.
+fn novelty(
+    decisions: &Decisions,
+    d: usize,
+    day: &DayResult,
+    cl: &darkdca::result::ClusterResult,
+) -> Novelty {
+    if !cl.novel {
+        return Novelty::Unlisted;
+    }
+    if cl.novelty_status.is_none() {
+        return Novelty::Listed(None, None);
+    }
+    match decisions.0.get(&(cl.lineage, day.batch_id)) {
+        Some(&(on, true)) if on > d => {
+            Novelty::Listed(Some(rep::NoveltyStatus::Confirmed), Some(on))
+        }
+        Some(&(on, false)) if on > d => Novelty::Unlisted,
+        _ => Novelty::Listed(Some(rep::NoveltyStatus::Pending), None),
+    }
+}
+
+/// The figures of one day, `n_novel` left at 0 for the caller to count the
+/// novel clusters it lists; `n_novel_rejected` counts the candidates of
+/// earlier days rejected on it.
 fn day_summary(day: &DayResult) -> rep::DaySummary {
     let s = &day.stats;
     let mut transitions = rep::TransitionCounts::default();
@@ -159,7 +218,8 @@ fn day_summary(day: &DayResult) -> rep::DaySummary {
         n_noise: s.n_noise as u64,
         transitions,
         n_emerged: day.emerged.len() as u64,
-        n_novel: day.novel.len() as u64,
+        n_novel: 0,
+        n_novel_rejected: day.novelty_decisions.iter().filter(|n| !n.confirmed).count() as u64,
         silhouettes: day.clusters.iter().map(|c| c.silhouette).collect(),
         cluster_sizes: day.clusters.iter().map(|c| c.size as u64).collect(),
     }
@@ -180,6 +240,8 @@ fn novel_cluster(
         size: cl.size as u64,
         silhouette: cl.silhouette,
         majority_label: Some(cl.majority_label.clone()),
+        status: None,
+        confirmed_on: None,
         profile: rep::Profile {
             n_packets: p.packets,
             mirai_share: p.mirai_share.clamp(0.0, 1.0),
@@ -209,5 +271,79 @@ fn raster(days: &[DayResult], d: usize, members: &[String]) -> rep::Raster {
             .iter()
             .map(|m| per_day.iter().map(|p| p.get(m.as_str()).copied().unwrap_or(0)).collect())
             .collect(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use darkdca::state::RunMeta;
+
+    use super::*;
+    use crate::testdays;
+
+    fn meta() -> RunMeta {
+        serde_json::from_value(serde_json::json!({
+            "format_version": STATE_FORMAT_VERSION, "tool_version": "darkdca test",
+            "preset": "recommended", "config_hash": "0",
+            "config": serde_json::to_value(darkdca::Config::default()).unwrap(),
+            "generation": 3, "days": []
+        }))
+        .unwrap()
+    }
+
+    fn novel_on(input: &rep::ReportInput, id: u64) -> Option<usize> {
+        input.lineages.iter().find(|l| l.id == id).unwrap().novel_on
+    }
+
+    #[test]
+    fn confirmed_candidates_are_listed_rejected_ones_are_not() {
+        let input = build_input(&meta(), &testdays::run(), "t".into());
+        let listed: Vec<_> = input
+            .novel_clusters
+            .iter()
+            .map(|c| (c.lineage_id, c.day_idx, c.status, c.confirmed_on))
+            .collect();
+        assert_eq!(
+            listed,
+            [
+                (12, 0, Some(rep::NoveltyStatus::Confirmed), Some(1)),
+                (16, 2, Some(rep::NoveltyStatus::Pending), None),
+            ]
+        );
+        // Lineage 12 was born novel on day 0; rejected 14 and 15 were not.
+        assert_eq!([12, 14, 15, 16].map(|id| novel_on(&input, id)), [Some(0), None, None, Some(2)]);
+        // Each day counts what it lists, and the rejections on the day they
+        // were decided.
+        let counts: Vec<_> = input.days.iter().map(|d| (d.n_novel, d.n_novel_rejected)).collect();
+        assert_eq!(counts, [(1, 0), (0, 1), (1, 1)]);
+        let html = rep::render_html(&input).unwrap();
+        assert!(html.contains("✓ confirmed on 2026-01-10"));
+        assert!(html.contains("? awaiting confirmation"));
+    }
+
+    #[test]
+    fn without_confirmation_every_flag_is_final() {
+        let input = build_input(&meta(), &testdays::run_without_confirmation(), "t".into());
+        let listed: Vec<_> =
+            input.novel_clusters.iter().map(|c| (c.lineage_id, c.status)).collect();
+        assert_eq!(listed, [(12, None), (14, None), (15, None), (16, None)]);
+        let counts: Vec<_> = input.days.iter().map(|d| (d.n_novel, d.n_novel_rejected)).collect();
+        assert_eq!(counts, [(2, 0), (1, 0), (1, 0)]);
+        assert_eq!(novel_on(&input, 14), Some(0));
+    }
+
+    #[test]
+    fn a_candidate_decided_by_no_later_day_stays_pending() {
+        // The deciding day is not in the run (its result was not loaded):
+        // the candidates of day 0 are still pending.
+        let days = &testdays::run()[..1];
+        let input = build_input(&meta(), days, "t".into());
+        assert!(
+            input
+                .novel_clusters
+                .iter()
+                .all(|c| c.status == Some(rep::NoveltyStatus::Pending) && c.confirmed_on.is_none())
+        );
+        assert_eq!(input.days[0].n_novel, 2);
     }
 }

@@ -3,7 +3,7 @@
 use std::path::Path;
 use std::time::Duration;
 
-use anyhow::{Context, Result};
+use anyhow::{Context, Result, bail};
 use darkdca::day::batch_id_of;
 use darkdca::input::{CsvChoice, DayBatch, DayStream, RecordSource};
 use darkdca::output::{self, Formats};
@@ -161,9 +161,20 @@ fn open_pipeline(args: &RunArgs) -> Result<Pipeline> {
     Ok(Pipeline::open_or_create(&args.state, config.check()?, Some(preset))?)
 }
 
-/// The preset (paper by default) with the configuration file laid over it.
+/// The preset with the configuration file laid over it. The preset is the
+/// one given, else the one the file names (`preset = "..."`), else the
+/// default (`recommended`); a file naming another preset than the one
+/// given is refused.
 fn resolve_config(preset: Option<PresetArg>, file: Option<&Path>) -> Result<(Config, Preset)> {
-    let preset: Preset = preset.map_or(Preset::Paper, Into::into);
+    let named = file.map(Config::preset_named_in).transpose()?.flatten();
+    let preset: Preset = match (preset.map(Preset::from), named) {
+        (Some(given), Some(named)) if given != named => bail!(
+            "--preset {given} conflicts with preset = \"{named}\" in {}",
+            file.map_or_else(String::new, |f| f.display().to_string())
+        ),
+        (Some(given), _) => given,
+        (None, named) => named.unwrap_or_default(),
+    };
     let mut config = Config::preset(preset);
     if let Some(f) = file {
         config = config.overlay_file(f)?;
@@ -173,13 +184,21 @@ fn resolve_config(preset: Option<PresetArg>, file: Option<&Path>) -> Result<(Con
 
 /// Prints a configuration as TOML.
 pub fn print_config(args: &ConfigArgs) -> Result<()> {
-    let config = match &args.state {
-        Some(dir) => StateDir::new(dir).read_meta()?.config,
-        None => resolve_config(args.preset, args.config.as_deref())?.0,
+    let (config, preset) = match &args.state {
+        Some(dir) => {
+            let meta = StateDir::new(dir).read_meta()?;
+            // States made before the default changed started from a preset
+            // the command always recorded; `paper` was the default then.
+            let preset = meta.preset.as_deref().and_then(|p| p.parse().ok());
+            (meta.config, preset.unwrap_or(Preset::Paper))
+        }
+        None => resolve_config(args.preset, args.config.as_deref())?,
     };
     let checked = config.check()?;
+    // The preset line makes the file mean the same when passed back with
+    // --config: optional settings left unset are not written in TOML.
     crate::stdout(&format!(
-        "# darkdca configuration, hash {}\n{}",
+        "# darkdca configuration, hash {}\npreset = \"{preset}\"\n\n{}",
         checked.hash(),
         checked.to_toml_string()
     ))?;

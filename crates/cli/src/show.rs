@@ -25,9 +25,22 @@ pub fn show(args: &ShowArgs) -> Result<()> {
                 d.cluster(id).map(|c| serde_json::json!({ "day": d.day, "cluster": c }))
             })
             .collect();
-        let json = serde_json::to_string_pretty(
-            &serde_json::json!({ "lineage": id, "history": history }),
-        )?;
+        // Decisions on the lineage's novelty candidates, also those taken
+        // on a day it was gone (a rejection for going inactive).
+        let decisions: Vec<serde_json::Value> = days
+            .iter()
+            .flat_map(|d| {
+                d.novelty_decisions
+                    .iter()
+                    .filter(|n| n.lineage == id)
+                    .map(|n| serde_json::json!({ "day": d.day, "decision": n }))
+            })
+            .collect();
+        let json = serde_json::to_string_pretty(&serde_json::json!({
+            "lineage": id,
+            "history": history,
+            "novelty_decisions": decisions,
+        }))?;
         crate::stdout(&format!("{json}\n"))?;
     } else {
         crate::stdout(&text(&days, id))?;
@@ -60,7 +73,11 @@ fn text(days: &[DayResult], id: u64) -> String {
                 }
             },
         );
-        let origin = if c.novel { "NOVEL" } else { c.origin.as_str() };
+        let origin = match (c.novel, c.novelty_status.is_some(), decision(days, i, id)) {
+            (false, ..) | (true, true, Some((_, false, _))) => c.origin.as_str(),
+            (true, true, None) => "NOVEL?",
+            (true, _, _) => "NOVEL",
+        };
         let sil = c.silhouette.map_or_else(|| "-".to_owned(), |s| format!("{s:.2}"));
         let _ = writeln!(
             out,
@@ -69,6 +86,7 @@ fn text(days: &[DayResult], id: u64) -> String {
         );
         last = Some((d, c));
     }
+    out.push_str(&novelty_lines(days, id));
     if let Some((d, c)) = last {
         let p = &c.profile;
         let list = |v: &[darkdca::profile::Count]| {
@@ -101,4 +119,72 @@ fn text(days: &[DayResult], id: u64) -> String {
     out
 }
 
+/// The decision of a later day on the novelty candidate `id` flagged on
+/// `days[flagged]`: the deciding day's name, whether it confirmed, and the
+/// transition that decided.
+fn decision(days: &[DayResult], flagged: usize, id: u64) -> Option<(&str, bool, &str)> {
+    let batch_id = days[flagged].batch_id;
+    days[flagged + 1..].iter().find_map(|d| {
+        d.novelty_decision(id, batch_id)
+            .map(|n| (d.day.as_str(), n.confirmed, n.transition.as_str()))
+    })
+}
+
+/// One line per novelty candidate of the lineage: when it was flagged and
+/// what became of the flag. Final flags (no confirmation) need no line.
+fn novelty_lines(days: &[DayResult], id: u64) -> String {
+    let mut out = String::new();
+    for (i, d) in days.iter().enumerate() {
+        if !d.cluster(id).is_some_and(|c| c.novel && c.novelty_status.is_some()) {
+            continue;
+        }
+        let fate = match decision(days, i, id) {
+            Some((on, true, _)) => format!("confirmed on {on}"),
+            Some((on, false, why)) => format!("not confirmed on {on} ({why})"),
+            None => "confirmation pending".to_owned(),
+        };
+        let _ = writeln!(out, "novel candidate flagged {}: {fate}", d.day);
+    }
+    out
+}
+
 const SPARK: [char; 8] = [' ', '▁', '▂', '▃', '▄', '▅', '▆', '█'];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testdays;
+
+    /// The origin column of the row of `day`.
+    fn origin<'a>(text: &'a str, day: &str) -> &'a str {
+        let row = text.lines().find(|l| l.starts_with(day)).unwrap();
+        row.split_whitespace().nth(4).unwrap()
+    }
+
+    #[test]
+    fn the_fate_of_each_candidate_is_told() {
+        let days = testdays::run();
+        let confirmed = text(&days, 12);
+        assert_eq!(origin(&confirmed, "2026-01-09"), "NOVEL");
+        assert!(
+            confirmed.contains("\nnovel candidate flagged 2026-01-09: confirmed on 2026-01-10\n")
+        );
+
+        let rejected = text(&days, 14);
+        assert_eq!(origin(&rejected, "2026-01-09"), "first");
+        assert!(rejected.contains(
+            "\nnovel candidate flagged 2026-01-09: not confirmed on 2026-01-10 (inactive)\n"
+        ));
+
+        let pending = text(&days, 16);
+        assert_eq!(origin(&pending, "2026-01-11"), "NOVEL?");
+        assert!(pending.contains("\nnovel candidate flagged 2026-01-11: confirmation pending\n"));
+    }
+
+    #[test]
+    fn final_flags_need_no_line() {
+        let text = text(&testdays::run_without_confirmation(), 14);
+        assert_eq!(origin(&text, "2026-01-09"), "NOVEL");
+        assert!(!text.contains("novel candidate"), "{text}");
+    }
+}

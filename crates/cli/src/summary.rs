@@ -31,7 +31,31 @@ pub fn day(r: &DayResult) -> String {
             count("inactive"),
         );
     }
-    let _ = writeln!(out, "   emerged {}, novel {}", r.emerged.len(), r.novel.len());
+    if r.clusters.iter().any(|c| c.novel && c.novelty_status.is_some()) {
+        let _ = writeln!(
+            out,
+            "   emerged {}, novel candidates {} (NOVEL?, confirmation pending)",
+            r.emerged.len(),
+            r.novel.len()
+        );
+    } else {
+        let _ = writeln!(out, "   emerged {}, novel {}", r.emerged.len(), r.novel.len());
+    }
+    for n in &r.novelty_decisions {
+        if n.confirmed {
+            let _ = writeln!(
+                out,
+                "   confirmed novel: lineage {}, flagged {}",
+                n.lineage, n.flagged_day
+            );
+        } else {
+            let _ = writeln!(
+                out,
+                "   not confirmed: lineage {}, flagged {} ({})",
+                n.lineage, n.flagged_day, n.transition
+            );
+        }
+    }
 
     let mut listed: Vec<&ClusterResult> = r.clusters.iter().filter(|c| c.novel).collect();
     let mut rest: Vec<&ClusterResult> = r.clusters.iter().filter(|c| !c.novel).collect();
@@ -51,9 +75,11 @@ pub fn day(r: &DayResult) -> String {
     out
 }
 
-/// `#12 NOVEL  35 senders  sil 0.61  23/tcp 2323/tcp  mirai 98%  label mirai-like (1.00)`.
+/// `#12 NOVEL   35 senders  sil 0.61  23/tcp 2323/tcp  mirai 98%  label mirai-like (1.00)`.
 fn cluster_line(c: &ClusterResult) -> String {
-    let mark = if c.novel {
+    let mark = if c.novel && c.novelty_status.is_some() {
+        "NOVEL?"
+    } else if c.novel {
         "NOVEL"
     } else if c.reidentified_from.is_some() {
         "back"
@@ -66,7 +92,7 @@ fn cluster_line(c: &ClusterResult) -> String {
         c.profile.top_services.iter().take(3).map(|s| s.key.as_str()).collect();
     let sil = c.silhouette.map_or_else(|| "-".to_owned(), |s| format!("{s:.2}"));
     format!(
-        "#{:<5} {:<5} {:>5} senders  sil {:>5}  {:<28} mirai {:>3.0}%  label {} ({:.2})",
+        "#{:<5} {:<6} {:>5} senders  sil {:>5}  {:<28} mirai {:>3.0}%  label {} ({:.2})",
         c.lineage,
         mark,
         c.size,
@@ -76,4 +102,31 @@ fn cluster_line(c: &ClusterResult) -> String {
         c.majority_label,
         c.purity
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testdays;
+
+    #[test]
+    fn candidates_are_marked_and_decisions_printed() {
+        let days = testdays::run();
+        let text = day(&days[1]);
+        assert!(text.contains("emerged 1, novel candidates 1 (NOVEL?, confirmation pending)"));
+        assert!(text.contains("\n   #15    NOVEL?     3 senders"), "{text}");
+        assert!(text.contains(&format!("\n   #12{}3 senders", " ".repeat(15))), "{text}");
+        assert!(text.contains("   confirmed novel: lineage 12, flagged 2026-01-09\n"));
+        assert!(text.contains("   not confirmed: lineage 14, flagged 2026-01-09 (inactive)\n"));
+        assert!(!day(&days[0]).contains("confirmed"), "no decision on the first day");
+    }
+
+    #[test]
+    fn final_flags_read_as_before() {
+        let days = testdays::run_without_confirmation();
+        let text = day(&days[1]);
+        assert!(text.contains("   emerged 1, novel 1\n"), "{text}");
+        assert!(text.contains("\n   #15    NOVEL      3 senders"), "{text}");
+        assert!(!text.contains('?') && !text.contains("confirmed"), "{text}");
+    }
 }

@@ -60,6 +60,7 @@ fn syn(ts_ns: i64, src: Addr, port: u16) -> PacketRecord {
         tcp_seq: Some(1),
         len: 40,
         count: 1,
+        mirai_label: None,
     }
 }
 
@@ -211,4 +212,118 @@ fn help_has_examples_and_config_prints_presets() {
     assert!(o.status.success(), "{}", text(&o));
     let c = darkdca::Config::from_toml_str(&String::from_utf8_lossy(&o.stdout)).unwrap();
     assert_eq!(c, darkdca::Config::preset(darkdca::Preset::Recommended));
+}
+
+/// A day with the three groups and a fourth that the run has not seen:
+/// 15 new senders probing 3389 and 5900 together, in 6 rounds.
+fn day_with_newcomer(d: i64) -> Vec<PacketRecord> {
+    let mut out = day(d);
+    let mut k: i64 = 0;
+    for round in 0..6u8 {
+        for m in 0..15u8 {
+            let m = (m + round * 7) % 15;
+            for port in [3389u16, 5900] {
+                k += 1;
+                let src = Addr::V4(Ipv4Addr::new(10, 4, 0, m));
+                out.push(syn((DAY0 + d) * DAY_NS + (7200 + k) * 1_000_000_000, src, port));
+            }
+        }
+    }
+    out.sort_by_key(|r| r.ts_ns);
+    out
+}
+
+/// The lineage of the novel clusters in a day's JSON.
+fn novel_lineages(out: &Path, day: &str) -> Vec<u64> {
+    let json: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join(format!("days/{day}.json"))).unwrap())
+            .unwrap();
+    json["novel"].as_array().unwrap().iter().map(|v| v.as_u64().unwrap()).collect()
+}
+
+#[test]
+fn novelty_candidates_are_shown_pending_then_confirmed_or_rejected() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    setup(dir);
+    let small = dir.join("small.toml");
+    std::fs::remove_file(dir.join("caps/notes.txt")).unwrap();
+    write_pcap(&dir.join("caps/day-2.pcap"), &day_with_newcomer(2));
+    // Day 3 with the newcomers back, or without them.
+    let (back, gone) = (dir.join("back"), dir.join("gone"));
+    std::fs::create_dir_all(&back).unwrap();
+    std::fs::create_dir_all(&gone).unwrap();
+    write_pcap(&back.join("day-3.pcap"), &day_with_newcomer(3));
+    write_pcap(&gone.join("day-3.pcap"), &day(3));
+
+    // Days 0 to 2 under the default preset (confirmation after one day).
+    let (state, out) = (dir.join("state"), dir.join("out"));
+    let caps = dir.join("caps");
+    let o =
+        darkdca(&["run", s(&caps), "--state", s(&state), "--out", s(&out), "--config", s(&small)]);
+    assert!(o.status.success(), "{}", text(&o));
+    let novel = novel_lineages(&out, "2026-01-03");
+    assert_eq!(novel.len(), 1, "{}", text(&o));
+    let id = novel[0];
+    assert!(text(&o).contains("novel candidates 1 (NOVEL?, confirmation pending)"), "{}", text(&o));
+    assert!(text(&o).contains(&format!("#{id:<5} NOVEL?")), "{}", text(&o));
+    let html = std::fs::read_to_string(out.join("index.html")).unwrap();
+    assert!(html.contains("novel candidates, awaiting confirmation"));
+    assert!(html.contains("? awaiting confirmation"));
+
+    // A copy of the state for the rejection.
+    let (state2, out2) = (dir.join("state2"), dir.join("out2"));
+    std::fs::create_dir_all(&state2).unwrap();
+    for e in std::fs::read_dir(&state).unwrap().flatten() {
+        if e.path().is_dir() {
+            std::fs::create_dir_all(state2.join(e.file_name())).unwrap();
+            for f in std::fs::read_dir(e.path()).unwrap().flatten() {
+                std::fs::copy(f.path(), state2.join(e.file_name()).join(f.file_name())).unwrap();
+            }
+        } else {
+            std::fs::copy(e.path(), state2.join(e.file_name())).unwrap();
+        }
+    }
+
+    // The newcomers come back: confirmed, in the terminal, show and report.
+    let o = darkdca(&["run", s(&back), "--state", s(&state), "--out", s(&out)]);
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(
+        text(&o).contains(&format!("confirmed novel: lineage {id}, flagged 2026-01-03")),
+        "{}",
+        text(&o)
+    );
+    let shown = darkdca(&["show", &id.to_string(), "--state", s(&state)]);
+    assert!(
+        text(&shown).contains("novel candidate flagged 2026-01-03: confirmed on 2026-01-04"),
+        "{}",
+        text(&shown)
+    );
+    let shown = darkdca(&["show", &id.to_string(), "--state", s(&state), "--json"]);
+    let json: serde_json::Value = serde_json::from_slice(&shown.stdout).unwrap();
+    assert_eq!(json["history"][0]["cluster"]["novelty_status"], "pending");
+    assert_eq!(json["novelty_decisions"][0]["day"], "2026-01-04");
+    assert_eq!(json["novelty_decisions"][0]["decision"]["confirmed"], true);
+    let html = std::fs::read_to_string(out.join("index.html")).unwrap();
+    assert!(html.contains("✓ confirmed on 2026-01-04"));
+    assert!(html.contains("data-kpi=\"confirmed\"><span class=\"v\">1</span>"));
+
+    // They do not: rejected, and no longer a novel cluster of the report.
+    let o = darkdca(&["run", s(&gone), "--state", s(&state2), "--out", s(&out2)]);
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(
+        text(&o).contains(&format!("not confirmed: lineage {id}, flagged 2026-01-03 (")),
+        "{}",
+        text(&o)
+    );
+    let shown = darkdca(&["show", &id.to_string(), "--state", s(&state2)]);
+    assert!(
+        text(&shown).contains("novel candidate flagged 2026-01-03: not confirmed on 2026-01-04"),
+        "{}",
+        text(&shown)
+    );
+    let input: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out2.join("report_input.json")).unwrap()).unwrap();
+    assert_eq!(input["novel_clusters"], serde_json::json!([]));
+    assert_eq!(input["days"][3]["n_novel_rejected"], 1);
 }

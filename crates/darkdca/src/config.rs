@@ -22,17 +22,18 @@ pub enum Preset {
     /// embedding): senders with more than 5 packets a day, 200 dimensions,
     /// window 5, 5 negative samples, one epoch,
     /// `min_cluster_size` 10, τ0 = 0.65, τ1 = 0.3.
-    #[default]
     Paper,
     /// The values of the authors' public code (SmartData-Polito/novtrack):
     /// at least 10 packets a day, window 5, one epoch, τ0 = 0.6, τ1 = 0.35,
     /// an emerged cluster matched against days t-2 to t-14 at overlap 0.6
     /// before it is novel, senders unseen for 31 days dropped from the model.
     Novtrack,
-    /// The paper's values with the changes docs/EVALUATION.md justifies on
-    /// the simulator: `embedding.bootstrap_epochs` 10, `embedding.epochs`
-    /// 5, `clustering.min_samples` 5 and the novelty known-share gate
-    /// `tracking.novelty_max_known_share` 0.5.
+    /// The default: the paper's values with the changes docs/EVALUATION.md
+    /// justifies on the simulator: `embedding.bootstrap_epochs` 10,
+    /// `embedding.epochs` 5, `clustering.min_samples` 5, the novelty
+    /// known-share gate `tracking.novelty_max_known_share` 0.5 and novelty
+    /// confirmed after one more batch, `tracking.novelty_confirm_batches` 1.
+    #[default]
     Recommended,
 }
 
@@ -70,7 +71,8 @@ impl FromStr for Preset {
 
 /// Every parameter of the pipeline, grouped by stage.
 ///
-/// `Config::default()` is the [`Preset::Paper`] configuration.
+/// `Config::default()` is the [`Preset::Recommended`] configuration; the
+/// paper's exact values are [`Preset::Paper`].
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Config {
@@ -223,6 +225,28 @@ pub struct TrackingConfig {
     /// senders regrouping are not new). `None` (the paper) turns it off.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub novelty_max_known_share: Option<f64>,
+    /// Novelty confirmation, in batches (0 to [`MAX_CONFIRM_BATCHES`]): a
+    /// cluster flagged novel stays a *candidate* until its lineage has
+    /// survived this many further batches; it is then confirmed, and
+    /// rejected as soon as it does anything else (splits, is absorbed,
+    /// disappears, goes inactive). Clusters of unrelated one-off senders
+    /// that happen to share a rare service do not come back, so they are
+    /// never confirmed. 0 (the paper) makes every flag final at once.
+    /// Absent from a file means 0, so configurations written before the
+    /// field existed keep their meaning.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub novelty_confirm_batches: u32,
+}
+
+/// Largest [`TrackingConfig::novelty_confirm_batches`].
+pub const MAX_CONFIRM_BATCHES: u32 = 30;
+
+#[allow(
+    clippy::trivially_copy_pass_by_ref,
+    reason = "serde's skip_serializing_if passes a reference"
+)]
+fn is_zero(v: &u32) -> bool {
+    *v == 0
 }
 
 /// How senders get the labels that purity and majority labels use.
@@ -249,43 +273,43 @@ pub struct ProfileConfig {
 
 impl Default for Config {
     fn default() -> Self {
-        Self::preset(Preset::Paper)
+        Self::preset(Preset::default())
     }
 }
 
 impl Default for TraceConfig {
     fn default() -> Self {
-        Config::preset(Preset::Paper).trace
+        Config::default().trace
     }
 }
 
 impl Default for EmbeddingConfig {
     fn default() -> Self {
-        Config::preset(Preset::Paper).embedding
+        Config::default().embedding
     }
 }
 
 impl Default for ClusteringConfig {
     fn default() -> Self {
-        Config::preset(Preset::Paper).clustering
+        Config::default().clustering
     }
 }
 
 impl Default for TrackingConfig {
     fn default() -> Self {
-        Config::preset(Preset::Paper).tracking
+        Config::default().tracking
     }
 }
 
 impl Default for LabelConfig {
     fn default() -> Self {
-        Config::preset(Preset::Paper).labels
+        Config::default().labels
     }
 }
 
 impl Default for ProfileConfig {
     fn default() -> Self {
-        Config::preset(Preset::Paper).profile
+        Config::default().profile
     }
 }
 
@@ -317,7 +341,11 @@ impl Config {
             Preset::Recommended => Self {
                 embedding: EmbeddingConfig { epochs: 5, bootstrap_epochs: 10, ..paper.embedding },
                 clustering: ClusteringConfig { min_samples: Some(5), ..paper.clustering },
-                tracking: TrackingConfig { novelty_max_known_share: Some(0.5), ..paper.tracking },
+                tracking: TrackingConfig {
+                    novelty_max_known_share: Some(0.5),
+                    novelty_confirm_batches: 1,
+                    ..paper.tracking
+                },
                 ..paper
             },
         }
@@ -358,6 +386,7 @@ impl Config {
                 size_change_threshold: 0.1,
                 novelty_min_silhouette: None,
                 novelty_max_known_share: None,
+                novelty_confirm_batches: 0,
             },
             labels: LabelConfig {
                 mirai_label: "mirai-like".to_owned(),
@@ -369,7 +398,7 @@ impl Config {
     }
 
     /// Parses a complete or partial configuration in TOML; missing fields
-    /// take the [`Preset::Paper`] values.
+    /// take the [`Config::default`] ([`Preset::Recommended`]) values.
     ///
     /// # Errors
     ///
@@ -380,7 +409,7 @@ impl Config {
     }
 
     /// Parses a complete or partial configuration in JSON; missing fields
-    /// take the [`Preset::Paper`] values.
+    /// take the [`Config::default`] ([`Preset::Recommended`]) values.
     ///
     /// # Errors
     ///
@@ -456,20 +485,26 @@ impl Config {
 
     fn overlay_str(self, text: &str, format: Format, path: &Path) -> Result<Self> {
         let syntax = |message: String| Error::ConfigSyntax { path: path.to_owned(), message };
-        let patch: serde_json::Value = match format {
-            Format::Toml => {
-                let table: toml::Table = toml::from_str(text).map_err(|e| syntax(e.to_string()))?;
-                let value = toml::Value::Table(table);
-                if let Some(field) = non_finite_field(&value, "") {
-                    return Err(syntax(format!("{field} must be a finite number")));
-                }
-                serde_json::to_value(value).map_err(|e| syntax(e.to_string()))?
-            }
-            Format::Json => serde_json::from_str(text).map_err(|e| syntax(e.to_string()))?,
-        };
-        let mut base = serde_json::to_value(&self).map_err(|e| syntax(e.to_string()))?;
+        let (named, patch) = parse_patch(text, format, path)?;
+        let base = named.map_or(self, Self::preset);
+        let mut base = serde_json::to_value(&base).map_err(|e| syntax(e.to_string()))?;
         merge(&mut base, patch);
         serde_json::from_value(base).map_err(|e| syntax(e.to_string()))
+    }
+
+    /// The preset a configuration file names in a top-level
+    /// `preset = "NAME"` line, if it names one. Such a file is laid over
+    /// that preset whatever the base ([`Config::overlay_file`]), so the
+    /// output of `darkdca config --preset paper` keeps meaning the paper's
+    /// settings even though its unset optional fields are not written.
+    ///
+    /// # Errors
+    ///
+    /// As [`Config::overlay_file`].
+    pub fn preset_named_in(path: &Path) -> Result<Option<Preset>> {
+        let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+        let json = path.extension().is_some_and(|e| e.eq_ignore_ascii_case("json"));
+        Ok(parse_patch(&text, if json { Format::Json } else { Format::Toml }, path)?.0)
     }
 
     /// Validates every parameter.
@@ -569,6 +604,12 @@ impl Config {
                 format!("must be in (0, 1], got {s}"),
             );
         }
+        if k.novelty_confirm_batches > MAX_CONFIRM_BATCHES {
+            return invalid(
+                "tracking.novelty_confirm_batches",
+                format!("must be at most {MAX_CONFIRM_BATCHES}, got {}", k.novelty_confirm_batches),
+            );
+        }
 
         let l = &self.labels;
         if !(l.mirai_min_share > 0.0 && l.mirai_min_share <= 1.0) {
@@ -600,6 +641,38 @@ enum Format {
 
 /// Lays `patch` over `base`: objects merge key by key, anything else
 /// replaces.
+/// Parses a configuration file's text into a JSON patch, taking out the
+/// top-level `preset` key.
+fn parse_patch(
+    text: &str,
+    format: Format,
+    path: &Path,
+) -> Result<(Option<Preset>, serde_json::Value)> {
+    let syntax = |message: String| Error::ConfigSyntax { path: path.to_owned(), message };
+    let mut patch: serde_json::Value = match format {
+        Format::Toml => {
+            let table: toml::Table = toml::from_str(text).map_err(|e| syntax(e.to_string()))?;
+            let value = toml::Value::Table(table);
+            if let Some(field) = non_finite_field(&value, "") {
+                return Err(syntax(format!("{field} must be a finite number")));
+            }
+            serde_json::to_value(value).map_err(|e| syntax(e.to_string()))?
+        }
+        Format::Json => serde_json::from_str(text).map_err(|e| syntax(e.to_string()))?,
+    };
+    let named = match patch.as_object_mut().and_then(|o| o.remove("preset")) {
+        None => None,
+        Some(serde_json::Value::String(name)) => Some(name.parse::<Preset>().map_err(|_| {
+            syntax(format!(
+                "preset {name:?} is not one of: {}",
+                Preset::ALL.map(Preset::name).join(", ")
+            ))
+        })?),
+        Some(other) => return Err(syntax(format!("preset must be a name, got {other}"))),
+    };
+    Ok((named, patch))
+}
+
 fn merge(base: &mut serde_json::Value, patch: serde_json::Value) {
     match (base, patch) {
         (serde_json::Value::Object(b), serde_json::Value::Object(p)) => {
@@ -746,6 +819,10 @@ mod tests {
         assert_eq!(r.clustering.min_samples, Some(5));
         assert_eq!(r.tracking.novelty_max_known_share, Some(0.5));
         assert_eq!(p.tracking.novelty_max_known_share, None);
+        assert_eq!(
+            (r.tracking.novelty_confirm_batches, p.tracking.novelty_confirm_batches),
+            (1, 0)
+        );
         assert_eq!((r.trace.clone(), r.labels.clone()), (p.trace.clone(), p.labels.clone()));
         assert!(r.check().is_ok());
         let mut full = Config::default();
@@ -754,15 +831,35 @@ mod tests {
     }
 
     #[test]
-    fn known_share_gate_is_optional_in_files() {
-        // Configurations written before the gate existed still load, and
-        // leaving it off keeps their hash.
-        let c = Config::from_toml_str("[tracking]\nmatch_threshold = 0.65\n").unwrap();
-        assert_eq!(c.tracking.novelty_max_known_share, None);
-        let json = serde_json::to_string(&Config::default()).unwrap();
+    fn novelty_gates_are_optional_in_files() {
+        // Configurations written before the gates existed (full paper
+        // configurations, as in a state's meta.json) still load with the
+        // gates off, and leaving them off keeps their hash.
+        let paper = Config::preset(Preset::Paper);
+        let json = serde_json::to_string(&paper).unwrap();
         assert!(!json.contains("novelty_max_known_share"), "{json}");
-        let c = Config::from_toml_str("[tracking]\nnovelty_max_known_share = 0.5\n").unwrap();
-        assert_eq!(c.tracking.novelty_max_known_share, Some(0.5));
+        assert!(!json.contains("novelty_confirm_batches"), "{json}");
+        let back: Config = serde_json::from_str(&json).unwrap();
+        assert_eq!(back, paper);
+        assert_eq!(back.tracking.novelty_max_known_share, None);
+        assert_eq!(back.tracking.novelty_confirm_batches, 0);
+        let c = Config::from_toml_str("[tracking]\nnovelty_max_known_share = 0.25\n").unwrap();
+        assert_eq!(c.tracking.novelty_max_known_share, Some(0.25));
+        let c = Config::from_toml_str("[tracking]\nnovelty_confirm_batches = 0\n").unwrap();
+        assert_eq!(c.tracking.novelty_confirm_batches, 0);
+        let mut bad = Config::default();
+        bad.tracking.novelty_confirm_batches = MAX_CONFIRM_BATCHES + 1;
+        let err = bad.check().unwrap_err();
+        assert!(err.to_string().contains("tracking.novelty_confirm_batches"), "{err}");
+    }
+
+    #[test]
+    fn the_default_is_the_recommended_preset() {
+        assert_eq!(Preset::default(), Preset::Recommended);
+        assert_eq!(Config::default(), Config::preset(Preset::Recommended));
+        assert_eq!(TrackingConfig::default(), Config::default().tracking);
+        assert_eq!(Config::default().tracking.novelty_confirm_batches, 1);
+        assert_eq!(Config::preset(Preset::Novtrack).tracking.novelty_confirm_batches, 0);
     }
 
     #[test]
@@ -771,6 +868,7 @@ mod tests {
         assert_eq!(c.tracking.match_threshold, 0.7);
         assert_eq!(c.tracking.split_threshold, 0.3);
         assert_eq!(c.embedding.vector_size, 200);
+        assert_eq!(c.embedding.epochs, 5, "laid over the default (recommended) preset");
     }
 
     #[test]
@@ -797,7 +895,30 @@ mod tests {
     fn toml_round_trip() {
         for p in Preset::ALL {
             let c = Config::preset(p);
-            assert_eq!(Config::from_toml_str(&c.to_toml_string()).unwrap(), c);
+            let text = format!("preset = \"{p}\"\n{}", c.to_toml_string());
+            assert_eq!(Config::from_toml_str(&text).unwrap(), c, "{p}");
+        }
+        // Without its preset line, the paper's file laid over the default
+        // would keep the default's optional settings.
+        let paper = Config::preset(Preset::Paper);
+        assert_ne!(Config::from_toml_str(&paper.to_toml_string()).unwrap(), paper);
+    }
+
+    #[test]
+    fn a_file_may_name_its_base_preset() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("c.toml");
+        std::fs::write(&path, "preset = \"novtrack\"\n[embedding]\nepochs = 3\n").unwrap();
+        assert_eq!(Config::preset_named_in(&path).unwrap(), Some(Preset::Novtrack));
+        let c = Config::preset(Preset::Paper).overlay_file(&path).unwrap();
+        assert_eq!((c.embedding.epochs, c.trace.min_packets), (3, 9));
+        std::fs::write(&path, "[embedding]\nepochs = 3\n").unwrap();
+        assert_eq!(Config::preset_named_in(&path).unwrap(), None);
+        for bad in ["preset = \"gensim\"\n", "preset = 3\n"] {
+            std::fs::write(&path, bad).unwrap();
+            let err = Config::preset_named_in(&path).unwrap_err();
+            assert!(matches!(err, Error::ConfigSyntax { .. }), "{err}");
+            assert!(err.to_string().contains("preset"), "{err}");
         }
     }
 

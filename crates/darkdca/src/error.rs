@@ -28,7 +28,7 @@ pub enum Error {
         message: String,
     },
     /// A preset name is unknown.
-    #[error("unknown preset {name:?} (expected one of: paper, novtrack)")]
+    #[error("unknown preset {name:?} (expected one of: paper, novtrack, recommended)")]
     UnknownPreset {
         /// The name that was given.
         name: String,

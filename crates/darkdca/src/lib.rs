@@ -48,6 +48,7 @@
 //!     tcp_seq: Some(1),
 //!     len: 40,
 //!     count: 1,
+//!     mirai_label: None,
 //! };
 //! let mut records: Vec<PacketRecord> = (0..40).map(|i| probe(i, 1 + (i % 2) as u8)).collect();
 //! records.push(probe(50, 9));

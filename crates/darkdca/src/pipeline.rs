@@ -17,10 +17,10 @@ use crate::input::{DayBatch, DayStream};
 use crate::labels::GroundTruth;
 use crate::profile::{self, ActivityTable};
 use crate::result::{
-    ClusterResult, DayResult, DayStats, InputIssue, SCHEMA_VERSION, SenderRecord, StageTimings,
-    TransitionRecord,
+    ClusterResult, DayResult, DayStats, InputIssue, NoveltyDecision, SCHEMA_VERSION, SenderRecord,
+    StageTimings, TransitionRecord,
 };
-use crate::state::{DayEntry, RunMeta, STATE_FORMAT_VERSION, StateDir};
+use crate::state::{DayEntry, NoveltyCandidate, RunMeta, STATE_FORMAT_VERSION, StateDir};
 use crate::trace::{Addr, Batch, CorpusParams, PacketRecord, Vocabulary};
 use crate::{dca, hdbscan, metrics, word2vec};
 
@@ -90,6 +90,8 @@ pub struct Pipeline {
     /// Senders that have been in a cluster on some processed batch (the
     /// novelty known-share gate), persisted as `clustered-<gen>.bin`.
     clustered: HashSet<Addr>,
+    /// Novelty flags waiting for confirmation, persisted in `meta.json`.
+    candidates: Vec<NoveltyCandidate>,
 }
 
 impl std::fmt::Debug for Pipeline {
@@ -126,6 +128,7 @@ impl Pipeline {
             sources: Vec::new(),
             next_input_issues: Vec::new(),
             clustered: HashSet::new(),
+            candidates: Vec::new(),
         })
     }
 
@@ -194,6 +197,7 @@ impl Pipeline {
         let mut p = Self::new(config)?;
         p.preset = meta.preset.as_deref().and_then(|s| s.parse().ok());
         p.days = meta.days;
+        p.candidates = meta.novelty_candidates;
         p.generation = meta.generation;
         p.sources = meta.sources;
         if meta.generation > 0 {
@@ -297,6 +301,13 @@ impl Pipeline {
     #[must_use]
     pub fn clustered_senders(&self) -> &HashSet<Addr> {
         &self.clustered
+    }
+
+    /// Novelty flags still waiting for confirmation
+    /// (`tracking.novelty_confirm_batches`), oldest first.
+    #[must_use]
+    pub fn novelty_candidates(&self) -> &[NoveltyCandidate] {
+        &self.candidates
     }
 
     /// The preset the configuration came from, if known.
@@ -452,6 +463,22 @@ impl Pipeline {
             &scores,
             &analysis,
         );
+        result.novelty_decisions = decide_candidates(
+            &mut self.candidates,
+            &result.transitions,
+            self.config.tracking.novelty_confirm_batches,
+        );
+        if self.config.tracking.novelty_confirm_batches > 0 {
+            for c in result.clusters.iter_mut().filter(|c| c.novel) {
+                c.novelty_status = Some("pending".to_owned());
+                self.candidates.push(NoveltyCandidate {
+                    lineage: c.lineage,
+                    flagged_day: result.day.clone(),
+                    flagged_batch_id: batch_id,
+                    survived: 0,
+                });
+            }
+        }
         result.stats.timings_ms = StageTimings { profile: ms(clock), ..timings };
         self.clustered
             .extend(senders.iter().zip(&labels).filter(|&(_, &l)| l >= 0).map(|(addr, _)| *addr));
@@ -591,6 +618,7 @@ impl Pipeline {
                 reidentified_from,
                 novel: is_novel,
                 novelty_gate: novelty_gate.map(str::to_owned),
+                novelty_status: None,
                 members: ms.iter().map(addr_text).collect(),
                 profile: profile::profile(a.batch, a.activity, ms, cfg.profile.top_n),
             });
@@ -648,6 +676,7 @@ impl Pipeline {
             transitions,
             emerged,
             novel,
+            novelty_decisions: Vec::new(),
             senders,
         }
     }
@@ -701,6 +730,7 @@ impl Pipeline {
             sources: self.sources.clone(),
             has_model: Some(self.model.is_some()),
             has_clustered: Some(true),
+            novelty_candidates: self.candidates.clone(),
         })
     }
 }
@@ -790,6 +820,39 @@ pub(crate) fn addr_text(a: &Addr) -> String {
         Addr::V6(v) => v.to_string(),
         Addr::Opaque(n) => format!("#{n}"),
     }
+}
+
+/// Moves the novelty candidates on by one batch: a candidate whose lineage
+/// survived gains a batch and is confirmed once it has `need` of them; any
+/// other fate (or a lineage missing from `transitions`, which the tracker
+/// never produces) rejects it. Returns the decisions, in candidate order.
+fn decide_candidates(
+    candidates: &mut Vec<NoveltyCandidate>,
+    transitions: &[TransitionRecord],
+    need: u32,
+) -> Vec<NoveltyDecision> {
+    let mut decisions = Vec::new();
+    candidates.retain_mut(|c| {
+        let kind = transitions
+            .iter()
+            .find(|t| t.lineage == c.lineage)
+            .map_or("absent", |t| t.kind.as_str());
+        if kind == "survived" {
+            c.survived += 1;
+            if c.survived < need {
+                return true;
+            }
+        }
+        decisions.push(NoveltyDecision {
+            lineage: c.lineage,
+            flagged_day: c.flagged_day.clone(),
+            flagged_batch_id: c.flagged_batch_id,
+            confirmed: kind == "survived",
+            transition: kind.to_owned(),
+        });
+        false
+    });
+    decisions
 }
 
 fn transition_name(k: dca::TransitionKind) -> &'static str {
@@ -892,4 +955,76 @@ fn parse_addr(text: &str) -> Option<Addr> {
 fn load_model(state: &StateDir, generation: u64) -> Result<word2vec::Model<Addr>> {
     let path = state.path().join(format!("model-{generation}.bin"));
     word2vec::Model::load(&path).map_err(|e| Error::CorruptState { path, reason: e.to_string() })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn candidate(lineage: u64, survived: u32) -> NoveltyCandidate {
+        NoveltyCandidate {
+            lineage,
+            flagged_day: format!("day-{lineage}"),
+            flagged_batch_id: 100 + lineage,
+            survived,
+        }
+    }
+
+    fn transition(lineage: u64, kind: &str) -> TransitionRecord {
+        TransitionRecord { lineage, kind: kind.to_owned(), into: Vec::new() }
+    }
+
+    /// Candidates 1 to 4 meet survived, split, inactive and nothing at all;
+    /// candidate 5 survives but needs a second batch.
+    #[test]
+    fn candidates_are_confirmed_by_survival_only() {
+        let mut cands = vec![
+            candidate(1, 0),
+            candidate(2, 0),
+            candidate(3, 0),
+            candidate(4, 0),
+            candidate(5, 0),
+        ];
+        let ts = [
+            transition(1, "survived"),
+            transition(2, "split"),
+            transition(3, "inactive"),
+            transition(5, "survived"),
+        ];
+        let d = decide_candidates(&mut cands, &ts, 1);
+        let got: Vec<(u64, bool, &str)> =
+            d.iter().map(|d| (d.lineage, d.confirmed, d.transition.as_str())).collect();
+        assert_eq!(
+            got,
+            [
+                (1, true, "survived"),
+                (2, false, "split"),
+                (3, false, "inactive"),
+                (4, false, "absent"),
+                (5, true, "survived")
+            ]
+        );
+        assert!(cands.is_empty());
+        assert_eq!((d[0].flagged_day.as_str(), d[0].flagged_batch_id), ("day-1", 101));
+
+        // Two batches needed: the first survival keeps it pending, the
+        // second confirms; an absorption on the way rejects.
+        let mut cands = vec![candidate(1, 0), candidate(2, 0)];
+        let d = decide_candidates(
+            &mut cands,
+            &[transition(1, "survived"), transition(2, "survived")],
+            2,
+        );
+        assert!(d.is_empty());
+        assert_eq!(cands, [candidate(1, 1), candidate(2, 1)]);
+        let d = decide_candidates(
+            &mut cands,
+            &[transition(1, "survived"), transition(2, "absorbed")],
+            2,
+        );
+        assert_eq!(d.len(), 2);
+        assert!(d[0].confirmed && !d[1].confirmed);
+        assert_eq!(d[1].transition, "absorbed");
+        assert!(cands.is_empty());
+    }
 }

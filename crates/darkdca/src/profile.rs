@@ -200,6 +200,7 @@ mod tests {
             tcp_seq: Some(if mirai { u32::from(dst) } else { 7 }),
             len: 40,
             count: 1,
+            mirai_label: None,
         }
     }
 

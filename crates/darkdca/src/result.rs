@@ -35,8 +35,17 @@ pub struct DayResult {
     pub transitions: Vec<TransitionRecord>,
     /// Lineage ids of clusters that emerged in this batch.
     pub emerged: Vec<u64>,
-    /// Lineage ids of emerged clusters that match no past cluster (novelty).
+    /// Lineage ids of emerged clusters that match no past cluster and pass
+    /// the novelty gates (novelty). With `tracking.novelty_confirm_batches`
+    /// above 0 these are candidates: each cluster's `novelty_status` is
+    /// `pending`, and a later batch's [`DayResult::novelty_decisions`]
+    /// confirms or rejects it.
     pub novel: Vec<u64>,
+    /// Decisions taken in this batch on novelty candidates of earlier
+    /// batches (only with `tracking.novelty_confirm_batches` above 0);
+    /// absent from the JSON when there were none.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub novelty_decisions: Vec<NoveltyDecision>,
     /// Every active sender and its cluster.
     pub senders: Vec<SenderRecord>,
 }
@@ -146,10 +155,35 @@ pub struct ClusterResult {
     /// (`tracking.novelty_max_known_share`). Absent otherwise.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub novelty_gate: Option<String>,
+    /// For novel clusters when novelty needs confirmation
+    /// (`tracking.novelty_confirm_batches` above 0): `pending`, decided by
+    /// a later batch's [`DayResult::novelty_decisions`]. Absent when the
+    /// flag is final at once, and for clusters that are not novel.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub novelty_status: Option<String>,
     /// Member addresses, sorted.
     pub members: Vec<String>,
     /// What the members did in the batch.
     pub profile: ClusterProfile,
+}
+
+/// The outcome of a novelty candidate: confirmed once its lineage has
+/// survived `tracking.novelty_confirm_batches` batches, rejected as soon as
+/// it does anything else.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NoveltyDecision {
+    /// Lineage id of the candidate cluster.
+    pub lineage: u64,
+    /// Name of the batch that flagged it (as [`DayResult::day`]).
+    pub flagged_day: String,
+    /// Id of that batch (as [`DayResult::batch_id`]).
+    pub flagged_batch_id: u64,
+    /// Whether the novelty is confirmed.
+    pub confirmed: bool,
+    /// The transition of this batch that decided: `survived` for a
+    /// confirmation; `split`, `absorbed`, `disappeared` or `inactive` for
+    /// a rejection.
+    pub transition: String,
 }
 
 /// The fate of one cluster of the previous batch.
@@ -183,5 +217,18 @@ impl DayResult {
     #[must_use]
     pub fn cluster(&self, lineage: u64) -> Option<&ClusterResult> {
         self.clusters.iter().find(|c| c.lineage == lineage)
+    }
+
+    /// The decision of this batch on the candidate `lineage` flagged in
+    /// batch `flagged_batch_id`, if this batch took one.
+    #[must_use]
+    pub fn novelty_decision(
+        &self,
+        lineage: u64,
+        flagged_batch_id: u64,
+    ) -> Option<&NoveltyDecision> {
+        self.novelty_decisions
+            .iter()
+            .find(|d| d.lineage == lineage && d.flagged_batch_id == flagged_batch_id)
     }
 }

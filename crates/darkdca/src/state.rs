@@ -72,6 +72,24 @@ pub struct RunMeta {
     /// the day results.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub has_clustered: Option<bool>,
+    /// Novelty candidates still waiting for confirmation
+    /// (`tracking.novelty_confirm_batches`); absent when there are none.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub novelty_candidates: Vec<NoveltyCandidate>,
+}
+
+/// A cluster flagged novel whose lineage must survive more batches before
+/// the flag is confirmed (see [`crate::result::NoveltyDecision`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NoveltyCandidate {
+    /// Lineage id of the flagged cluster.
+    pub lineage: u64,
+    /// Name of the batch that flagged it.
+    pub flagged_day: String,
+    /// Id of that batch.
+    pub flagged_batch_id: u64,
+    /// Batches survived since it was flagged.
+    pub survived: u32,
 }
 
 /// One processed day in [`RunMeta::days`].
@@ -401,6 +419,7 @@ mod tests {
             sources: Vec::new(),
             has_model: Some(false),
             has_clustered: None,
+            novelty_candidates: Vec::new(),
         }
     }
 

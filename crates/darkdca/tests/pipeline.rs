@@ -240,3 +240,76 @@ fn the_clustered_senders_survive_a_resume_and_are_rebuilt_for_old_states() {
     std::fs::remove_file(dir.path().join(format!("clustered-{generation}.bin"))).unwrap();
     assert_eq!(Pipeline::open(dir.path()).unwrap().clustered_senders(), &want);
 }
+
+/// Day 3 for the confirmation tests: the three groups, and the newcomer
+/// when `newcomer_back`.
+fn day3(newcomer_back: bool) -> Vec<PacketRecord> {
+    let mut groups = three_groups();
+    if newcomer_back {
+        groups.push(newcomer());
+    }
+    day_records(DAY0 + 3, &groups, 8, 200, 7)
+}
+
+#[test]
+fn a_novelty_candidate_is_confirmed_when_it_survives_and_across_a_resume() {
+    let dir = tempfile::tempdir().unwrap();
+    {
+        let mut p = Pipeline::create(dir.path(), config(), None).unwrap();
+        let results = run_all(&mut p);
+        p.save().unwrap();
+        let d2 = &results[2];
+        assert_eq!(d2.novel.len(), 1);
+        let flagged = d2.cluster(d2.novel[0]).unwrap();
+        assert!(flagged.novel);
+        assert_eq!(flagged.novelty_status.as_deref(), Some("pending"));
+        assert!(results.iter().all(|r| r.novelty_decisions.is_empty()));
+        assert_eq!(p.novelty_candidates().len(), 1);
+    }
+    // The candidate is kept in meta.json and decided after the resume.
+    let mut p = Pipeline::open(dir.path()).unwrap();
+    assert_eq!(p.novelty_candidates().len(), 1);
+    let lineage = p.novelty_candidates()[0].lineage;
+    let d3 = p.process_records(&day3(true)).unwrap().pop().unwrap();
+    p.save().unwrap();
+    assert_eq!(d3.novelty_decisions.len(), 1, "{:?}", d3.novelty_decisions);
+    let decision = &d3.novelty_decisions[0];
+    assert_eq!((decision.lineage, decision.confirmed), (lineage, true));
+    assert_eq!(
+        (decision.flagged_day.as_str(), decision.transition.as_str()),
+        ("2022-01-10", "survived")
+    );
+    assert!(d3.novel.is_empty(), "the newcomer survives, it does not emerge again");
+    assert!(p.novelty_candidates().is_empty());
+    let state = darkdca::state::StateDir::new(dir.path());
+    assert!(state.read_meta().unwrap().novelty_candidates.is_empty());
+    assert_eq!(state.read_day("2022-01-11").unwrap().novelty_decisions, d3.novelty_decisions);
+}
+
+#[test]
+fn a_novelty_candidate_that_does_not_come_back_is_rejected() {
+    let mut p = Pipeline::new(config()).unwrap();
+    let results = run_all(&mut p);
+    let lineage = results[2].novel[0];
+    let d3 = p.process_records(&day3(false)).unwrap().pop().unwrap();
+    assert_eq!(d3.novelty_decisions.len(), 1);
+    let decision = &d3.novelty_decisions[0];
+    assert_eq!((decision.lineage, decision.confirmed), (lineage, false));
+    assert_eq!(decision.transition, "inactive");
+    assert_eq!(d3.novelty_decision(lineage, results[2].batch_id), Some(decision));
+}
+
+#[test]
+fn without_confirmation_novel_flags_are_final() {
+    let mut c = Config::default();
+    c.embedding.vector_size = 32;
+    c.tracking.novelty_confirm_batches = 0;
+    let mut p = Pipeline::new(c.check().unwrap()).unwrap();
+    let results = run_all(&mut p);
+    let d2 = &results[2];
+    assert_eq!(d2.novel.len(), 1);
+    assert_eq!(d2.cluster(d2.novel[0]).unwrap().novelty_status, None);
+    let d3 = p.process_records(&day3(false)).unwrap().pop().unwrap();
+    assert!(d3.novelty_decisions.is_empty());
+    assert!(p.novelty_candidates().is_empty());
+}

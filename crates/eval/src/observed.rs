@@ -24,7 +24,9 @@ pub struct RunCluster {
     pub silhouette: Option<f64>,
     /// Whether the tracker reported it as emerged in this batch.
     pub emerged: bool,
-    /// Whether it was flagged novel.
+    /// Whether it was flagged novel: at once, or, when the pipeline asks
+    /// for confirmation, once a later batch confirmed the flag (see
+    /// [`RunDay::from_results`]).
     pub novel: bool,
 }
 
@@ -81,6 +83,29 @@ impl RunDay {
             .map(|t| Ok((t.lineage, transition_of(&t.kind, start_unix)?)))
             .collect::<Result<Vec<_>>>()?;
         Ok(Self { start_unix, clusters, transitions })
+    }
+
+    /// The reduced form of a whole run (results in batch order), with
+    /// novelty candidates resolved: a cluster whose flag is `pending`
+    /// confirmation counts as novel only if a later batch of the run
+    /// confirmed it. Candidates still pending when the run ends are not
+    /// counted as flags.
+    ///
+    /// # Errors
+    ///
+    /// As [`RunDay::from_result`].
+    pub fn from_results(results: &[DayResult]) -> Result<Vec<Self>> {
+        let mut run = results.iter().map(Self::from_result).collect::<Result<Vec<_>>>()?;
+        for (i, (day, r)) in run.iter_mut().zip(results).enumerate() {
+            for (c, rc) in day.clusters.iter_mut().zip(&r.clusters) {
+                if c.novel && rc.novelty_status.as_deref() == Some("pending") {
+                    c.novel = results[i + 1..].iter().any(|later| {
+                        later.novelty_decision(rc.lineage, r.batch_id).is_some_and(|d| d.confirmed)
+                    });
+                }
+            }
+        }
+        Ok(run)
     }
 
     /// The transition reported for the previous batch's cluster `lineage`.

@@ -12,13 +12,15 @@ use crate::observed::{RunDay, load_results};
 use crate::score::{Params, evaluate_run};
 use crate::scores::Scores;
 
-/// Scores the facade's results of a run against the truth of each day.
+/// Scores the facade's results of a run against the truth of each day;
+/// novelty candidates count once a later batch confirmed them
+/// ([`RunDay::from_results`]).
 ///
 /// # Errors
 ///
-/// As [`RunDay::from_result`] and [`evaluate_run`].
+/// As [`RunDay::from_results`] and [`evaluate_run`].
 pub fn evaluate(results: &[DayResult], truths: &[Truth], params: &Params) -> Result<Scores> {
-    let run = results.iter().map(RunDay::from_result).collect::<Result<Vec<_>>>()?;
+    let run = RunDay::from_results(results)?;
     evaluate_run(&run, truths, params)
 }
 

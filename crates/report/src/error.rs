@@ -72,6 +72,15 @@ pub enum Error {
         allowed: &'static str,
     },
 
+    /// A novel cluster's status and confirmation day do not fit together.
+    #[error("{context}: {problem}")]
+    NoveltyStatus {
+        /// Which record, e.g. `novel cluster 3`.
+        context: String,
+        /// What is wrong, in words.
+        problem: &'static str,
+    },
+
     /// A transition or link kind given as text is not one this crate knows.
     #[error("unknown {what} kind {kind:?}")]
     UnknownKind {

@@ -2,7 +2,9 @@
 
 use crate::error::Result;
 use crate::lineage::{self, MAX_LINEAGE_ROWS};
-use crate::model::{Count, DaySummary, LinkKind, NovelCluster, ReportInput, SCHEMA_VERSION};
+use crate::model::{
+    Count, DaySummary, LinkKind, NovelCluster, NoveltyStatus, ReportInput, SCHEMA_VERSION,
+};
 use crate::novel::{self, MAX_RASTER_ROWS};
 use crate::plots::{self, Series, color};
 
@@ -66,6 +68,10 @@ article.novel { border: 1px solid var(--line); border-left: 4px solid var(--acce
 .badge { display: inline-block; padding: 0 7px; border-radius: 9px; background: #fff3ea;
   color: var(--accent);
   font-weight: 600; font-size: 12.5px; }
+.badge.confirmed { border: 1px solid var(--accent); }
+.badge.pending { background: #fff; color: var(--muted); border: 1px dashed var(--muted); }
+article.novel.pending { border-left-style: dashed; }
+td .badge { white-space: nowrap; border-radius: 6px; line-height: 1.3; }
 footer { margin-top: 30px; padding-bottom: 30px; color: var(--muted); font-size: 13px;
   border-top: 1px solid var(--line); }
 @media print { nav { display: none; } }
@@ -121,6 +127,31 @@ fn day_name(input: &ReportInput, idx: usize) -> &str {
 /// The HTML anchor of a novel cluster's detail section.
 fn novel_anchor(novel: &NovelCluster) -> String {
     format!("novel-{}-{}", novel.lineage_id, novel.day_idx)
+}
+
+/// Whether the run confirms novelty on later days: some novel cluster has a
+/// status or some day rejected a candidate. The page then shows statuses.
+fn confirms_novelty(input: &ReportInput) -> bool {
+    input.novel_clusters.iter().any(|c| c.status.is_some())
+        || input.days.iter().any(|d| d.n_novel_rejected > 0)
+}
+
+/// The status of a novel cluster as a badge: words, never colour alone.
+/// `brk` goes between the words' two halves: a space, or a line break to
+/// keep the tables narrow.
+fn status_badge(input: &ReportInput, c: &NovelCluster, brk: &str) -> String {
+    match c.status {
+        Some(NoveltyStatus::Confirmed) => format!(
+            "<span class=\"badge confirmed\" data-status=\"confirmed\">✓ confirmed{brk}on \
+             {}</span>",
+            escape(c.confirmed_on.map_or("?", |d| day_name(input, d)))
+        ),
+        Some(NoveltyStatus::Pending) => format!(
+            "<span class=\"badge pending\" data-status=\"pending\">? awaiting{brk}confirmation\
+             </span>"
+        ),
+        None => "<span class=\"badge\" data-status=\"final\">novel</span>".to_owned(),
+    }
 }
 
 /// One coloured legend entry; `shape` is a CSS class (`line`, `dash`, `tri` or empty).
@@ -260,7 +291,23 @@ fn key_figures(input: &ReportInput) -> String {
     let t = &last.transitions;
     let mut out = format!("<p class=\"note\">Last day, <b>{}</b>:</p>\n", escape(&last.day));
     out.push_str("<div class=\"kpis\">\n");
-    out.push_str(&kpi("novel", &num(last.n_novel), "novel clusters", last.n_novel > 0));
+    let confirming = confirms_novelty(input);
+    if confirming {
+        // The last day's flags are candidates; what an analyst acts on is
+        // what was confirmed today.
+        let pending = input
+            .novel_clusters
+            .iter()
+            .any(|c| c.day_idx == last_idx && c.status == Some(NoveltyStatus::Pending));
+        let label =
+            if pending { "novel candidates, awaiting confirmation" } else { "novel candidates" };
+        let confirmed = confirmed_on(input, last_idx).len() as u64;
+        out.push_str(&kpi("confirmed", &num(confirmed), "novel confirmed today", confirmed > 0));
+        out.push_str(&kpi("novel", &num(last.n_novel), label, false));
+        out.push_str(&kpi("rejected", &num(last.n_novel_rejected), "candidates rejected", false));
+    } else {
+        out.push_str(&kpi("novel", &num(last.n_novel), "novel clusters", last.n_novel > 0));
+    }
     out.push_str(&kpi("emerged", &num(last.n_emerged), "emerged clusters", false));
     out.push_str(&kpi("clusters", &num(last.n_clusters), "clusters", false));
     out.push_str(&kpi("active", &num(last.n_active), "active senders", false));
@@ -285,7 +332,21 @@ fn key_figures(input: &ReportInput) -> String {
         num(t.disappeared),
         num(t.inactive)
     ));
+    if confirming {
+        let confirmed = confirmed_on(input, last_idx).len() as u64;
+        out.push_str(&format!(
+            "<p class=\"note\" data-decisions>Novelty decisions today on earlier candidates: \
+             {} confirmed, {} rejected.</p>\n",
+            num(confirmed),
+            num(last.n_novel_rejected)
+        ));
+    }
     out
+}
+
+/// The novel clusters confirmed on day `day_idx`.
+fn confirmed_on(input: &ReportInput, day_idx: usize) -> Vec<&NovelCluster> {
+    input.novel_clusters.iter().filter(|c| c.confirmed_on == Some(day_idx)).collect()
 }
 
 /// The top entry of a count table as `key (share)`.
@@ -299,14 +360,17 @@ fn top_entry(counts: &[Count], total: u64) -> String {
     }
 }
 
-/// A table of novel clusters, one row each.
+/// A table of novel clusters, one row each, with a status column when the
+/// run confirms novelty.
 ///
 /// `first` is the position of the first row in [`novel_order`]: only the first
 /// [`MAX_NOVEL_DETAILS`] clusters of that order have a detail section to link to.
 fn novel_table(input: &ReportInput, id: &str, clusters: &[&NovelCluster], first: usize) -> String {
+    let confirming = confirms_novelty(input);
+    let status_head = if confirming { "<th>status</th>" } else { "" };
     let mut out = format!(
         "<div class=\"scroll\"><table id=\"{id}\"><tr><th>lineage</th><th>day</th>\
-         <th class=\"n\">senders</th>\
+         {status_head}<th class=\"n\">senders</th>\
          <th class=\"n\">packets</th><th>top service</th><th>top /24</th><th>top /16</th>\
          <th class=\"n\">Mirai-like</th><th class=\"n\">silhouette</th><th>label</th></tr>\n"
     );
@@ -317,8 +381,13 @@ fn novel_table(input: &ReportInput, id: &str, clusters: &[&NovelCluster], first:
         } else {
             format!("#{}", c.lineage_id)
         };
+        let status = if confirming {
+            format!("<td>{}</td>", status_badge(input, c, "<br/>"))
+        } else {
+            String::new()
+        };
         out.push_str(&format!(
-            "<tr><td>{link}</td><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td>\
+            "<tr><td>{link}</td><td>{}</td>{status}<td class=\"n\">{}</td><td class=\"n\">{}</td>\
              <td class=\"mono\">{}</td><td class=\"mono\">{}</td><td class=\"mono\">{}</td>\
              <td class=\"n\">{}</td><td class=\"n\">{}</td><td>{}</td></tr>\n",
             escape(day_name(input, c.day_idx)),
@@ -336,11 +405,32 @@ fn novel_table(input: &ReportInput, id: &str, clusters: &[&NovelCluster], first:
     out
 }
 
-/// Novel clusters in the order the page lists them: last day first, then
-/// newer days first, larger clusters first within a day.
+/// Where a novel cluster is listed: 0 among those confirmed on the last day,
+/// 1 among those flagged on the last day, 2 among the earlier ones.
+fn novel_group(c: &NovelCluster, last_idx: usize) -> u8 {
+    if c.confirmed_on == Some(last_idx) {
+        0
+    } else if c.day_idx == last_idx {
+        1
+    } else {
+        2
+    }
+}
+
+/// Novel clusters in the order the page lists them: those confirmed on the
+/// last day, then those flagged on it, then the others, newer days first
+/// and larger clusters first within a day.
 pub(crate) fn novel_order(input: &ReportInput) -> Vec<&NovelCluster> {
+    let last_idx = input.days.len().saturating_sub(1);
     let mut all: Vec<&NovelCluster> = input.novel_clusters.iter().collect();
-    all.sort_by_key(|c| (std::cmp::Reverse(c.day_idx), std::cmp::Reverse(c.size), c.lineage_id));
+    all.sort_by_key(|c| {
+        (
+            novel_group(c, last_idx),
+            std::cmp::Reverse(c.day_idx),
+            std::cmp::Reverse(c.size),
+            c.lineage_id,
+        )
+    });
     all
 }
 
@@ -356,11 +446,15 @@ fn novel_section(input: &ReportInput) -> String {
     };
     let last_idx = input.days.len() - 1;
     let ordered = novel_order(input);
-    let (today, earlier): (Vec<&NovelCluster>, Vec<&NovelCluster>) =
-        ordered.into_iter().partition(|c| c.day_idx == last_idx);
+    let group = |g: u8| -> Vec<&NovelCluster> {
+        ordered.iter().copied().filter(|c| novel_group(c, last_idx) == g).collect()
+    };
+    let (confirmed, today, earlier) = (group(0), group(1), group(2));
 
     out.push_str(&format!("<h2>Novel clusters on {}</h2>\n", escape(&last.day)));
-    if today.is_empty() {
+    if confirms_novelty(input) {
+        out.push_str(&last_day_candidates(input, &confirmed, &today));
+    } else if today.is_empty() {
         out.push_str(
             "<p class=\"empty\" id=\"no-novel-today\">No novel cluster on the last day.</p>\n",
         );
@@ -373,9 +467,64 @@ fn novel_section(input: &ReportInput) -> String {
     }
     if !earlier.is_empty() {
         out.push_str(&format!("<h3>Earlier novel clusters ({})</h3>\n", earlier.len()));
-        out.push_str(&novel_table(input, "novel-earlier", &earlier, today.len()));
+        out.push_str(&novel_table(input, "novel-earlier", &earlier, confirmed.len() + today.len()));
     }
     out.push_str("</section>\n");
+    out
+}
+
+/// The last day's part of the novel section when novelty needs
+/// confirmation: candidates confirmed today (flagged earlier), then today's
+/// candidates, then how many earlier candidates were rejected today.
+fn last_day_candidates(
+    input: &ReportInput,
+    confirmed: &[&NovelCluster],
+    today: &[&NovelCluster],
+) -> String {
+    let Some(last) = input.last_day() else {
+        return String::new();
+    };
+    let mut out = format!("<h3>Confirmed today ({})</h3>\n", confirmed.len());
+    if confirmed.is_empty() {
+        out.push_str(
+            "<p class=\"empty\" id=\"no-confirmed-today\">No candidate of an earlier day was \
+             confirmed on the last day.</p>\n",
+        );
+    } else {
+        out.push_str(
+            "<p class=\"note\">Candidates flagged on an earlier day whose lineage has survived \
+             since: their novelty is confirmed. Shares are of the cluster's packets on the day \
+             it was flagged.</p>\n",
+        );
+        out.push_str(&novel_table(input, "novel-confirmed", confirmed, 0));
+    }
+
+    let n_pending = today.iter().filter(|c| c.status == Some(NoveltyStatus::Pending)).count();
+    let awaiting = if n_pending > 0 { ", awaiting confirmation" } else { "" };
+    out.push_str(&format!("<h3>Novel candidates flagged today ({}{awaiting})</h3>\n", today.len()));
+    if today.is_empty() {
+        out.push_str(
+            "<p class=\"empty\" id=\"no-novel-today\">No novel candidate on the last day.</p>\n",
+        );
+    } else {
+        out.push_str(
+            "<p class=\"note\">Clusters that matched no cluster of the previous day and no earlier \
+             lineage. A candidate is confirmed once its lineage has survived the following \
+             day(s) the run requires, and rejected if it splits, is absorbed, disappears or \
+             goes inactive first. Shares are of the cluster's packets that day.</p>\n",
+        );
+        out.push_str(&novel_table(input, "novel-today", today, confirmed.len()));
+    }
+    if last.n_novel_rejected > 0 {
+        out.push_str(&format!(
+            "<p class=\"note\" data-rejected=\"{0}\">{0} candidate{1} of earlier days \
+             {2} rejected today and {3} not listed.</p>\n",
+            num(last.n_novel_rejected),
+            if last.n_novel_rejected == 1 { "" } else { "s" },
+            if last.n_novel_rejected == 1 { "was" } else { "were" },
+            if last.n_novel_rejected == 1 { "is" } else { "are" },
+        ));
+    }
     out
 }
 
@@ -467,16 +616,22 @@ fn trends_section(input: &ReportInput) -> Result<String> {
         days,
         &births,
     )?;
-    let caption = format!(
+    let mut caption = format!(
         "{}{} Emerged: no match among the previous day's clusters. Novel: emerged and no \
          match in the history either.",
         key("emerged", color::SKY, "line"),
         key("novel", color::VERMILLION, "line")
     );
+    if confirms_novelty(input) {
+        caption.push_str(
+            " Novel counts confirmed candidates and those awaiting confirmation, on the day \
+             they were flagged; rejected candidates are left out.",
+        );
+    }
     out.push_str(&figure("births", &svg, &caption));
 
     out.push_str(&ecdfs(input)?);
-    out.push_str(&day_table(days));
+    out.push_str(&day_table(days, confirms_novelty(input)));
     out.push_str("</section>\n");
     Ok(out)
 }
@@ -586,8 +741,9 @@ fn log_ticks(lo: f64, hi: f64) -> Vec<f64> {
     ticks
 }
 
-/// The per-day figures as a table, folded by default.
-fn day_table(days: &[DaySummary]) -> String {
+/// The per-day figures as a table, folded by default; with `rejected`, a
+/// last column of novelty candidates rejected each day.
+fn day_table(days: &[DaySummary], rejected: bool) -> String {
     let mut out = String::from(
         "<details><summary>Figures per day</summary>\n\
          <div class=\"scroll\"><table id=\"days\"><tr><th>day</th>\
@@ -595,8 +751,12 @@ fn day_table(days: &[DaySummary]) -> String {
          <th class=\"n\">clusters</th><th class=\"n\">noise</th><th class=\"n\">survived</th>\
          <th class=\"n\">split</th><th class=\"n\">absorbed</th><th class=\"n\">disappeared</th>\
          <th class=\"n\">inactive</th><th class=\"n\">emerged</th>\
-         <th class=\"n\">novel</th></tr>\n",
+         <th class=\"n\">novel</th>",
     );
+    if rejected {
+        out.push_str("<th class=\"n\">rejected candidates</th>");
+    }
+    out.push_str("</tr>\n");
     for d in days {
         let t = &d.transitions;
         let cells = [
@@ -616,6 +776,9 @@ fn day_table(days: &[DaySummary]) -> String {
         out.push_str(&format!("<tr><td>{}</td>", escape(&d.day)));
         for c in cells {
             out.push_str(&format!("<td class=\"n\">{}</td>", num(c)));
+        }
+        if rejected {
+            out.push_str(&format!("<td class=\"n\">{}</td>", num(d.n_novel_rejected)));
         }
         out.push_str("</tr>\n");
     }
@@ -721,9 +884,18 @@ fn novel_article(input: &ReportInput, c: &NovelCluster) -> Result<String> {
     let alive = input.lineages.iter().find(|l| l.id == c.lineage_id).map_or(0, |l| {
         l.presence.iter().map(|p| p.day_idx).collect::<std::collections::BTreeSet<_>>().len()
     });
+    let (class, flag) = match c.status {
+        Some(NoveltyStatus::Pending) => ("novel pending", "novel candidate on"),
+        Some(NoveltyStatus::Confirmed) | None => ("novel", "novel on"),
+    };
+    let status = if c.status.is_some() {
+        format!(" {}", status_badge(input, c, " "))
+    } else {
+        String::new()
+    };
     let mut out = format!(
-        "<article class=\"novel\" id=\"{}\">\n\
-         <h3>Lineage #{} <span class=\"badge\">novel on {}</span></h3>\n",
+        "<article class=\"{class}\" id=\"{}\">\n\
+         <h3>Lineage #{} <span class=\"badge\">{flag} {}</span>{status}</h3>\n",
         novel_anchor(c),
         c.lineage_id,
         escape(day)

@@ -73,6 +73,13 @@
 //! - [`NovelCluster`]: each novel cluster's size, silhouette, label,
 //!   [`Profile`], and a [`Raster`] of its members' packets per day over the
 //!   preceding days.
+//! - When the run confirms novelty on later days, each flag is a candidate:
+//!   give it [`NoveltyStatus::Confirmed`] with `confirmed_on` the deciding
+//!   day, or [`NoveltyStatus::Pending`] while no day has decided it; leave a
+//!   rejected candidate out of the novel clusters and out of `novel_on`,
+//!   count it in [`DaySummary::n_novel_rejected`] of the day that rejected
+//!   it, and count only the listed ones in `n_novel`. The page then leads
+//!   with the clusters confirmed on the last day.
 //!
 //! [`Profile`] also accepts darkdca's own profile field names through serde
 //! aliases, so `serde_json::from_value(serde_json::to_value(&profile)?)` converts
@@ -100,8 +107,8 @@ pub use error::{Error, Result};
 pub use html::MAX_NOVEL_DETAILS;
 pub use lineage::MAX_LINEAGE_ROWS;
 pub use model::{
-    Count, DaySummary, Lineage, LineageLink, LinkKind, NovelCluster, Param, Presence, Profile,
-    Raster, ReportInput, RunInfo, SCHEMA_VERSION, TransitionCounts,
+    Count, DaySummary, Lineage, LineageLink, LinkKind, NovelCluster, NoveltyStatus, Param,
+    Presence, Profile, Raster, ReportInput, RunInfo, SCHEMA_VERSION, TransitionCounts,
 };
 pub use novel::MAX_RASTER_ROWS;
 pub use write::{INDEX_FILE, write_report};

@@ -15,9 +15,11 @@ use crate::error::{Error, Result};
 
 /// The version of the input schema this library reads and writes.
 ///
-/// It changes whenever a field is added, removed or changes meaning, so a
-/// stored `report_input.json` of another version is refused rather than
-/// misread.
+/// It changes whenever a field is removed or changes meaning, so a stored
+/// `report_input.json` of another version is refused rather than misread.
+/// Optional fields with a default may be added within a version: inputs
+/// written before they existed still load (as "not given"), and an older
+/// library ignores them.
 pub const SCHEMA_VERSION: u32 = 1;
 
 /// Everything the report shows about one run.
@@ -36,7 +38,10 @@ pub struct ReportInput {
     /// Split, absorption, survival and re-identification links between lineages.
     #[serde(default)]
     pub links: Vec<LineageLink>,
-    /// Clusters flagged as novel, on any day; the report shows the last day's first.
+    /// Clusters flagged as novel, on any day, with their [`NoveltyStatus`]
+    /// when the run confirms novelty (rejected candidates are left out); the
+    /// report shows those confirmed on the last day first, then the last
+    /// day's flags.
     #[serde(default)]
     pub novel_clusters: Vec<NovelCluster>,
 }
@@ -104,8 +109,15 @@ pub struct DaySummary {
     pub transitions: TransitionCounts,
     /// Clusters of this day that match no cluster of the previous day.
     pub n_emerged: u64,
-    /// Emerged clusters that also match no earlier lineage: the novel ones.
+    /// Emerged clusters that also match no earlier lineage: the novel ones
+    /// listed in [`ReportInput::novel_clusters`] for this day, final,
+    /// confirmed or awaiting confirmation (rejected candidates excluded).
     pub n_novel: u64,
+    /// Novelty candidates of earlier days rejected on this day, when novelty
+    /// needs confirmation: their lineage split, was absorbed, disappeared or
+    /// went inactive before it was confirmed. 0 otherwise.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub n_novel_rejected: u64,
     /// Mean silhouette of each cluster, in the order of `cluster_sizes`; `None`
     /// (JSON `null`) where it is undefined. NaN values are also skipped.
     #[serde(default)]
@@ -240,11 +252,34 @@ pub struct NovelCluster {
     /// Its majority ground-truth label, where labels exist.
     #[serde(default)]
     pub majority_label: Option<String>,
+    /// Where the flag stands when novelty needs confirmation by later days;
+    /// `None` (absent from the JSON) when the flag was final at once.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<NoveltyStatus>,
+    /// The day on which the flag was confirmed: required with
+    /// [`NoveltyStatus::Confirmed`], after `day_idx`; `None` otherwise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub confirmed_on: Option<usize>,
     /// What its senders sent that day.
     pub profile: Profile,
     /// When its senders were active.
     #[serde(default)]
     pub raster: Raster,
+}
+
+/// Where a novel flag stands when the run confirms novelty on later days.
+///
+/// A candidate that a later day rejected is not a novel cluster at all: it
+/// is left out of [`ReportInput::novel_clusters`] and only counted in
+/// [`DaySummary::n_novel_rejected`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum NoveltyStatus {
+    /// A candidate that no later day of the input has decided yet (typically
+    /// one flagged on the last day).
+    Pending,
+    /// A candidate that a later day ([`NovelCluster::confirmed_on`]) confirmed.
+    Confirmed,
 }
 
 /// The traffic profile of one cluster on one day.
@@ -378,7 +413,10 @@ impl ReportInput {
     /// - [`Error::LengthMismatch`] for a raster whose rows do not match its
     ///   senders and columns;
     /// - [`Error::OutOfRange`] for a Mirai-like share outside `[0, 1]` or a
-    ///   silhouette outside `[-1, 1]` (NaN silhouettes are allowed: undefined).
+    ///   silhouette outside `[-1, 1]` (NaN silhouettes are allowed: undefined);
+    /// - [`Error::NoveltyStatus`] for a confirmed novel cluster without a
+    ///   confirmation day, or one not after its flag, and a confirmation day
+    ///   given for a cluster that is not confirmed.
     pub fn check(&self) -> Result<()> {
         if self.schema_version != SCHEMA_VERSION {
             return Err(Error::UnsupportedSchema {
@@ -430,10 +468,33 @@ impl ReportInput {
         for (i, novel) in self.novel_clusters.iter().enumerate() {
             known(novel.lineage_id, &|| format!("novel cluster {i}"))?;
             day_ok(novel.day_idx, &|| format!("novel cluster {i}"))?;
+            if let Some(day_idx) = novel.confirmed_on {
+                day_ok(day_idx, &|| format!("novel cluster {i}, confirmed_on"))?;
+            }
             check_novel(i, novel)?;
         }
         Ok(())
     }
+}
+
+/// Checks that a confirmed cluster has a confirmation day after its flag,
+/// and that no other cluster has one.
+fn check_status(i: usize, novel: &NovelCluster) -> Result<()> {
+    let problem = match (novel.status, novel.confirmed_on) {
+        (Some(NoveltyStatus::Confirmed), None) => "confirmed without confirmed_on",
+        (Some(NoveltyStatus::Confirmed), Some(on)) if on <= novel.day_idx => {
+            "confirmed_on is not after the day it was flagged"
+        }
+        (Some(NoveltyStatus::Confirmed), Some(_)) | (_, None) => return Ok(()),
+        (_, Some(_)) => "confirmed_on given but the status is not confirmed",
+    };
+    Err(Error::NoveltyStatus { context: format!("novel cluster {i}"), problem })
+}
+
+/// `skip_serializing_if` for counts written only when non-zero.
+#[allow(clippy::trivially_copy_pass_by_ref, reason = "serde passes a reference")]
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 /// Checks that a defined silhouette lies in `[-1, 1]` (NaN counts as undefined).
@@ -446,8 +507,9 @@ fn check_silhouette(value: Option<f64>, context: &dyn Fn() -> String) -> Result<
     }
 }
 
-/// Checks the share, silhouette and raster shape of one novel cluster.
+/// Checks the status, share, silhouette and raster shape of one novel cluster.
 fn check_novel(i: usize, novel: &NovelCluster) -> Result<()> {
+    check_status(i, novel)?;
     check_silhouette(novel.silhouette, &|| format!("novel cluster {i}, silhouette"))?;
 
     let share = novel.profile.mirai_share;

@@ -12,6 +12,14 @@ use std::process::Command;
 
 use darkdca_report::{ReportInput, write_report};
 
+mod common;
+
+fn sample() -> ReportInput {
+    let path =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/report/sample_input.json");
+    ReportInput::from_json(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
 fn chromium() -> Option<PathBuf> {
     let path = std::env::var_os("PATH")?;
     ["chromium", "chromium-browser"]
@@ -42,9 +50,7 @@ fn headless(chromium: &Path, profile: &Path, extra: &[&str], page: &Path) -> std
 
 #[test]
 fn chromium_parses_and_renders_the_sample() {
-    let sample =
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/report/sample_input.json");
-    let input = ReportInput::from_json(&std::fs::read_to_string(sample).unwrap()).unwrap();
+    let input = sample();
     let dir = tempfile::tempdir().unwrap();
     let page = write_report(&input, dir.path()).unwrap();
     assert!(page.is_file());
@@ -85,4 +91,33 @@ fn chromium_parses_and_renders_the_sample() {
     let bytes = std::fs::read(&png).unwrap();
     assert_eq!(&bytes[..8], b"\x89PNG\r\n\x1a\n");
     assert!(bytes.len() > 50_000, "screenshot is only {} bytes", bytes.len());
+}
+
+#[test]
+fn chromium_keeps_the_novelty_statuses() {
+    let input = common::with_confirmation(sample());
+    let dir = tempfile::tempdir().unwrap();
+    let page = write_report(&input, dir.path()).unwrap();
+    let html = std::fs::read_to_string(&page).unwrap();
+    assert_eq!(common::check_balanced(&html), Ok(()));
+
+    let Some(chromium) = chromium() else {
+        eprintln!("chromium not found: skipping the browser check (apt-get install -y chromium)");
+        return;
+    };
+    let profile = tempfile::tempdir().unwrap();
+    let dom = headless(&chromium, profile.path(), &["--dump-dom"], &page);
+    assert!(
+        dom.status.success(),
+        "chromium --dump-dom failed: {}",
+        String::from_utf8_lossy(&dom.stderr)
+    );
+    let dom = String::from_utf8(dom.stdout).unwrap();
+    // Three candidates of the last day, each in the table and in its
+    // detail section; two confirmed clusters likewise.
+    assert_eq!(dom.matches("data-status=\"pending\"").count(), 6);
+    assert_eq!(dom.matches("data-status=\"confirmed\"").count(), 4);
+    assert!(dom.contains("id=\"novel-confirmed\""));
+    assert!(dom.contains("<article class=\"novel pending\" id=\"novel-28-9\">"));
+    assert_eq!(dom.matches("<svg class=\"plot\"").count(), 7 + 2 * input.novel_clusters.len());
 }

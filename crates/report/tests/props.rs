@@ -1,8 +1,8 @@
 //! Property tests: any consistent input renders to a well-formed, deterministic page.
 
 use darkdca_report::{
-    Count, DaySummary, Lineage, LineageLink, LinkKind, NovelCluster, Presence, Profile, Raster,
-    ReportInput, RunInfo, TransitionCounts, render_html,
+    Count, DaySummary, Lineage, LineageLink, LinkKind, NovelCluster, NoveltyStatus, Presence,
+    Profile, Raster, ReportInput, RunInfo, TransitionCounts, render_html,
 };
 use proptest::prelude::*;
 
@@ -33,6 +33,7 @@ fn day() -> impl Strategy<Value = DaySummary> {
             },
             n_emerged: n,
             n_novel: n / 3,
+            n_novel_rejected: n / 4,
             cluster_sizes: clusters.iter().map(|c| c.0).collect(),
             silhouettes: clusters.iter().map(|c| c.1).collect(),
         })
@@ -48,7 +49,12 @@ fn input() -> impl Strategy<Value = ReportInput> {
             let lineage = (presence, prop::option::of(0..n_days.max(1)), prop::option::of(text()));
             let link = (0..4usize, 0..lineages.max(1), 0..lineages.max(1), 0..n_days.max(1));
             let raster = (0..4usize, 0..50usize, text());
-            let novel = (0..lineages.max(1), 0..n_days.max(1), raster, silhouette(), 0.0..=1.0f64);
+            let novel = (
+                (0..lineages.max(1), 0..n_days.max(1), 0..3u8),
+                raster,
+                silhouette(),
+                0.0..=1.0f64,
+            );
             (
                 Just((days, seed, name)),
                 prop::collection::vec(lineage, lineages),
@@ -83,12 +89,20 @@ fn input() -> impl Strategy<Value = ReportInput> {
                         .collect();
                     input.novel_clusters = novels
                         .into_iter()
-                        .map(|(l, day_idx, (n_cols, n_rows, key), sil, share)| NovelCluster {
+                        .map(|((l, day_idx, s), (n_cols, n_rows, key), sil, share)| NovelCluster {
                             lineage_id: id(l),
                             day_idx,
                             size: n_rows as u64,
                             silhouette: sil,
                             majority_label: None,
+                            // No status, pending, or confirmed on a later
+                            // day (pending when there is none).
+                            status: match s {
+                                0 => None,
+                                1 if day_idx + 1 < n_days => Some(NoveltyStatus::Confirmed),
+                                _ => Some(NoveltyStatus::Pending),
+                            },
+                            confirmed_on: (s == 1 && day_idx + 1 < n_days).then_some(day_idx + 1),
                             profile: Profile {
                                 n_packets: (n_rows * 17) as u64,
                                 mirai_share: share,

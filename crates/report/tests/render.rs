@@ -4,8 +4,8 @@ use std::path::PathBuf;
 
 use darkdca_report::{
     Count, DaySummary, Error, INDEX_FILE, Lineage, LineageLink, LinkKind, MAX_LINEAGE_ROWS,
-    MAX_RASTER_ROWS, NovelCluster, Presence, Profile, Raster, ReportInput, RunInfo, render_html,
-    write_report,
+    MAX_RASTER_ROWS, NovelCluster, NoveltyStatus, Presence, Profile, Raster, ReportInput, RunInfo,
+    render_html, write_report,
 };
 
 mod common;
@@ -112,6 +112,11 @@ fn the_summary_matches_the_input() {
         input.novel_clusters.len() - today + 1
     );
     assert!(html.find("id=\"novel-today\"").unwrap() < html.find("id=\"trends\"").unwrap());
+
+    // Without confirmation there is no status anywhere.
+    for absent in ["<th>status</th>", "data-status", "data-kpi=\"confirmed\"", "data-decisions"] {
+        assert!(!html.contains(absent), "{absent}");
+    }
 
     // The sample has one undefined silhouette; it is skipped and counted.
     assert!(html.contains("data-skipped-silhouettes=\"1\""));
@@ -271,6 +276,8 @@ fn novel(lineage_id: u64, day_idx: usize) -> NovelCluster {
         size: 12,
         silhouette: None,
         majority_label: None,
+        status: None,
+        confirmed_on: None,
         profile: Profile {
             n_packets: 0,
             mirai_share: 0.0,
@@ -391,4 +398,132 @@ fn long_runs_stay_small() {
     assert!(html.contains("data-hidden-lineages=\"70\""));
     assert!(html.len() < 2_000_000, "page is {} bytes", html.len());
     assert_eq!(common::check_balanced(&html), Ok(()));
+}
+
+/// The element (tag to its end) carrying `id="id"`, e.g. an article.
+fn element<'a>(html: &'a str, tag: &str, id: &str) -> &'a str {
+    let at = html.find(&format!("id=\"{id}\"")).unwrap_or_else(|| panic!("element {id}"));
+    let start = html[..at].rfind(&format!("<{tag}")).unwrap();
+    let len = html[start..].find(&format!("</{tag}>")).unwrap();
+    &html[start..start + len]
+}
+
+#[test]
+fn confirmed_pending_and_rejected_candidates_are_told_apart() {
+    let input = common::with_confirmation(sample());
+    let html = render_html(&input).unwrap();
+    assert_eq!(common::check_balanced(&html), Ok(()));
+    assert_links_resolve(&html);
+
+    // Key figures: what was confirmed today leads, today's flags are
+    // candidates, and today's rejections are counted.
+    assert_eq!(kpi(&html, "confirmed"), "1");
+    assert!(html.contains(
+        "data-kpi=\"confirmed\"><span class=\"v\">1</span><span class=\"k\">novel confirmed today"
+    ));
+    assert!(html.contains("<div class=\"kpi alert\" data-kpi=\"confirmed\">"));
+    assert_eq!(kpi(&html, "novel"), "3");
+    assert!(html.contains("<span class=\"k\">novel candidates, awaiting confirmation</span>"));
+    assert!(!html.contains("<div class=\"kpi alert\" data-kpi=\"novel\">"));
+    assert_eq!(kpi(&html, "rejected"), "2");
+    assert!(
+        html.contains("Novelty decisions today on earlier candidates: 1 confirmed, 2 rejected.")
+    );
+
+    // Lineage 19, flagged on day 5 and confirmed on the last day, comes
+    // first with its own table; then the last day's three candidates.
+    let confirmed = table(&html, "novel-confirmed");
+    assert_eq!(count(confirmed, "<tr>"), 2);
+    assert!(
+        confirmed.contains(">#19</a></td><td>2026-03-06</td><td><span class=\"badge confirmed\"")
+    );
+    assert!(confirmed.contains("✓ confirmed<br/>on 2026-03-10"));
+    let today = table(&html, "novel-today");
+    assert_eq!(count(today, "<tr>"), 4);
+    assert_eq!(count(today, "data-status=\"pending\""), 3);
+    assert_eq!(count(today, "? awaiting<br/>confirmation"), 3);
+    assert!(html.contains("<h3>Novel candidates flagged today (3, awaiting confirmation)</h3>"));
+    assert!(
+        html.find("id=\"novel-confirmed\"").unwrap() < html.find("id=\"novel-today\"").unwrap()
+    );
+    let earlier = table(&html, "novel-earlier");
+    assert_eq!(count(earlier, "<tr>"), 2);
+    assert!(earlier.contains("confirmed<br/>on 2026-03-04"));
+    assert!(html.contains("data-rejected=\"2\">2 candidates of earlier days were rejected today"));
+
+    // Detail sections carry the status in words, in the table's order.
+    let pending = element(&html, "article", "novel-28-9");
+    assert!(pending.starts_with("<article class=\"novel pending\""));
+    assert!(pending.contains("<span class=\"badge\">novel candidate on 2026-03-10</span>"));
+    assert!(pending.contains("awaiting confirmation"));
+    let done = element(&html, "article", "novel-19-5");
+    assert!(done.starts_with("<article class=\"novel\""));
+    assert!(done.contains("novel on 2026-03-06</span> <span class=\"badge confirmed\""));
+    let at: Vec<usize> = ["novel-19-5", "novel-28-9", "novel-15-2"]
+        .iter()
+        .map(|a| html.find(&format!("<h3>Lineage #{}", &a[6..8])).unwrap())
+        .collect();
+    assert!(at.windows(2).all(|w| w[0] < w[1]), "{at:?}");
+
+    // The per-day table gains the rejections.
+    let days = table(&html, "days");
+    assert!(days.contains("<th class=\"n\">rejected candidates</th>"));
+    assert!(days.contains("<td class=\"n\">3</td><td class=\"n\">2</td></tr>"));
+}
+
+#[test]
+fn a_last_day_without_candidates_says_so() {
+    let mut input = common::with_confirmation(sample());
+    input.novel_clusters.retain(|c| c.day_idx != 9);
+    input.novel_clusters.retain(|c| c.lineage_id != 19);
+    input.days[9].n_novel = 0;
+    input.days[9].n_novel_rejected = 0;
+    let html = render_html(&input).unwrap();
+    assert_eq!(kpi(&html, "confirmed"), "0");
+    assert!(html.contains("<span class=\"k\">novel candidates</span>"));
+    assert!(html.contains("id=\"no-confirmed-today\""));
+    assert!(html.contains("No novel candidate on the last day."));
+    assert!(!html.contains("data-rejected"));
+    // Lineage 15 was confirmed on day 3: still listed, with its status.
+    assert!(table(&html, "novel-earlier").contains("✓ confirmed<br/>on 2026-03-04"));
+    assert_links_resolve(&html);
+}
+
+#[test]
+fn statuses_round_trip_and_old_inputs_still_load() {
+    let input = common::with_confirmation(sample());
+    let json = input.to_json().unwrap();
+    assert!(json.contains("\"status\": \"pending\""));
+    assert!(json.contains("\"status\": \"confirmed\",\n      \"confirmed_on\": 9"));
+    assert!(json.contains("\"n_novel_rejected\": 2"));
+    assert_eq!(ReportInput::from_json(&json).unwrap(), input);
+
+    // The committed sample predates the fields: nothing is written for them.
+    let old = std::fs::read_to_string(sample_path()).unwrap();
+    assert!(!old.contains("\"status\"") && !old.contains("n_novel_rejected"));
+    assert!(!sample().to_json().unwrap().contains("\"status\""));
+
+    let bad = json.replacen("\"status\": \"pending\"", "\"status\": \"maybe\"", 1);
+    assert!(matches!(ReportInput::from_json(&bad), Err(Error::Json { .. })));
+    let early = json.replacen("\"confirmed_on\": 9", "\"confirmed_on\": 5", 1);
+    let err = ReportInput::from_json(&early).unwrap_err();
+    assert!(matches!(err, Error::NoveltyStatus { .. }), "{err}");
+}
+
+#[test]
+fn a_confirmed_cluster_needs_a_later_confirmation_day() {
+    let mut input = sample();
+    let c = &mut input.novel_clusters[0];
+    c.status = Some(NoveltyStatus::Confirmed);
+    let err = render_html(&input).unwrap_err();
+    assert_eq!(err.to_string(), "novel cluster 0: confirmed without confirmed_on");
+    input.novel_clusters[0].confirmed_on = Some(10);
+    assert!(matches!(render_html(&input), Err(Error::DayOutOfRange { day_idx: 10, .. })));
+    input.novel_clusters[0].status = Some(NoveltyStatus::Pending);
+    input.novel_clusters[0].confirmed_on = Some(9);
+    let err = render_html(&input).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "novel cluster 0: confirmed_on given but the status is not confirmed"
+    );
 }

@@ -136,6 +136,7 @@ impl<'a> DayStream<'a> {
             tcp_seq: None,
             len: 40,
             count: 1,
+            mirai_label: None,
         };
         match probe {
             Probe::Syn(port) => {

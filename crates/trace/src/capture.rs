@@ -68,6 +68,17 @@ impl ReadReport {
         }
     }
 
+    /// Counts one frame and what decoding it gave.
+    #[inline]
+    pub(crate) fn count_outcome(&mut self, outcome: std::result::Result<(), Skip>) {
+        self.n_frames += 1;
+        match outcome {
+            Ok(()) => self.n_records += 1,
+            Err(Skip::NonIp) => self.n_non_ip += 1,
+            Err(Skip::Malformed(m)) => self.count_malformed(m),
+        }
+    }
+
     pub(crate) fn count_malformed(&mut self, reason: Malformed) {
         self.malformed[reason as usize] += 1;
     }
@@ -244,6 +255,7 @@ struct Frame {
 ///     tcp_seq: None,
 ///     len: 28,
 ///     count: 1,
+///     mirai_label: None,
 /// };
 /// w.write_record(&rec)?;
 /// let bytes = w.finish()?;
@@ -364,6 +376,65 @@ impl CaptureReader {
             }
         }
         Ok(None)
+    }
+
+    /// Hands every remaining frame of a classic pcap capture to `sink`, in
+    /// file order, and counts the outcome the sink returns exactly as
+    /// [`CaptureReader::next_record`] counts its own decoding. Whole records
+    /// already in the buffer are walked without a per-record refill check.
+    ///
+    /// Returns `Ok(false)` without reading anything if the capture is not
+    /// classic pcap (the caller then uses `next_record`), `Ok(true)` at the
+    /// end of the capture, or the error `next_record` would have returned
+    /// at the same record (the reader is then finished).
+    pub(crate) fn drain_pcap<F>(&mut self, mut sink: F) -> Result<bool>
+    where
+        F: FnMut(LinkType, &[u8], u32, i64) -> std::result::Result<(), Skip>,
+    {
+        let Format::Pcap { endian, nanos, snaplen, link } = self.format else {
+            return Ok(false);
+        };
+        let max_incl = snaplen.max(MAX_FRAME);
+        let (frac_limit, frac_unit) = if nanos { (1_000_000_000, 1) } else { (1_000_000, 1000) };
+        while !self.done {
+            // Every whole record in the buffer, with the checks of
+            // `next_pcap`; anything unusual (a length or fraction it would
+            // reject, a record cut by the buffer end) is left to it.
+            let buf = &self.input.buf[self.input.pos..self.input.end];
+            let mut at = 0;
+            while let Some(h) = buf.get(at..at + 16) {
+                let incl = endian.u32(h, 8);
+                let frac = i64::from(endian.u32(h, 4));
+                if incl > max_incl || incl as usize > MAX_BLOCK || frac >= frac_limit {
+                    break;
+                }
+                let len = incl as usize;
+                let Some(bytes) = buf.get(at + 16..at + 16 + len) else { break };
+                let secs = i64::from(endian.u32(h, 0));
+                let orig = endian.u32(h, 12).max(incl);
+                let ts_ns = secs * 1_000_000_000 + frac * frac_unit;
+                let outcome = sink(link, bytes, orig, ts_ns);
+                self.report.count_outcome(outcome);
+                at += 16 + len;
+            }
+            self.input.consume(at);
+            // One record through the general path: refills the buffer, or
+            // ends the capture, or reports the error at the right offset.
+            match self.next_frame() {
+                Ok(Some(frame)) => {
+                    let bytes = &self.input.peek(frame.start + frame.len)[frame.start..];
+                    let outcome = sink(frame.link, bytes, frame.orig_len, frame.ts_ns);
+                    self.input.consume(frame.advance);
+                    self.report.count_outcome(outcome);
+                }
+                Ok(None) => self.done = true,
+                Err(e) => {
+                    self.done = true;
+                    return Err(e);
+                }
+            }
+        }
+        Ok(true)
     }
 
     fn read_err(&self, source: io::Error) -> Error {

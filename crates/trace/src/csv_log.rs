@@ -84,6 +84,12 @@ pub struct CsvLayout {
     pub len: Option<Column>,
     /// Packet-count column, for flow logs (absent: one packet per row).
     pub count: Option<Column>,
+    /// A column holding the source's own Mirai label
+    /// ([`PacketRecord::mirai_label`]): `1`, `true`, `yes` (any case) for
+    /// Mirai, `0`, `false`, `no` for not; a "not applicable" cell leaves
+    /// the label absent, any other value makes the row malformed. Absent
+    /// column: the label is computed from the sequence number.
+    pub mirai: Option<Column>,
     /// Cell values meaning "not applicable".
     pub na: Vec<String>,
 }
@@ -106,6 +112,7 @@ impl CsvLayout {
             tcp_seq: None,
             len: None,
             count: None,
+            mirai: None,
             na: vec!["-".into(), String::new()],
         }
     }
@@ -114,9 +121,12 @@ impl CsvLayout {
     /// dst_port,proto,pck_len,tcp_flags,mirai,tcp_seq,ttl,...`), with epoch
     /// seconds in `ts` and pseudonymised addresses.
     ///
-    /// The authors' `mirai` column is not read: the record has no field for
-    /// it, and with pseudonymised destinations the Mirai-like label cannot
-    /// be recomputed, so senders from these logs are never labelled.
+    /// With pseudonymised destinations the Mirai-like test (sequence number
+    /// equal to the destination address) cannot run, so the authors' own
+    /// `mirai` column is read into [`PacketRecord::mirai_label`]. In the
+    /// published files it holds `1` or `0` on TCP rows and `-` on UDP and
+    /// ICMP rows (every `1` is a TCP SYN); `-` leaves the label absent,
+    /// which for a non-TCP row gives "not Mirai-like" as the test would.
     #[must_use]
     pub fn darkvec() -> Self {
         Self {
@@ -127,6 +137,7 @@ impl CsvLayout {
             tcp_flags: Some("tcp_flags".into()),
             tcp_seq: Some("tcp_seq".into()),
             len: Some("pck_len".into()),
+            mirai: Some("mirai".into()),
             ..Self::new("ts", TimeFormat::EpochSeconds, "src_ip")
         }
     }
@@ -161,6 +172,7 @@ struct Cols {
     tcp_seq: Option<usize>,
     len: Option<usize>,
     count: Option<usize>,
+    mirai: Option<usize>,
 }
 
 /// A streaming reader of a CSV log (plain or gzip), one record per row.
@@ -277,6 +289,7 @@ impl CsvReader {
             tcp_seq: opt(&layout.tcp_seq)?,
             len: opt(&layout.len)?,
             count: opt(&layout.count)?,
+            mirai: opt(&layout.mirai)?,
         };
         Ok(Self {
             path,
@@ -391,6 +404,10 @@ impl CsvReader {
         let seq = self.opt_cell(c.tcp_seq).map(str::parse::<u32>).transpose().ok()?;
         let len = self.opt_cell(c.len).map(str::parse::<u32>).transpose().ok()?.unwrap_or(0);
         let count = self.opt_cell(c.count).map(str::parse::<u32>).transpose().ok()?.unwrap_or(1);
+        let mirai_label = match self.opt_cell(c.mirai) {
+            Some(s) => Some(parse_label(s)?),
+            None => None,
+        };
         let src_text = self.cell(c.src)?.to_owned();
         let dst_text = self.opt_cell(c.dst).map(str::to_owned);
         let src = self.parse_addr(&src_text);
@@ -407,6 +424,7 @@ impl CsvReader {
             tcp_seq: seq.filter(|_| p == proto::TCP),
             len,
             count,
+            mirai_label,
         })
     }
 
@@ -449,6 +467,15 @@ fn parse_proto(s: &str) -> Option<u8> {
         "gre" => proto::GRE,
         _ => return None,
     })
+}
+
+/// A yes/no label cell.
+fn parse_label(s: &str) -> Option<bool> {
+    match s.to_ascii_lowercase().as_str() {
+        "1" | "true" | "yes" => Some(true),
+        "0" | "false" | "no" => Some(false),
+        _ => None,
+    }
 }
 
 fn parse_flags(s: &str) -> Option<u8> {
@@ -495,8 +522,10 @@ mod tests {
             (a.proto, a.dst_port, a.tcp_flags, a.tcp_seq, a.len),
             (6, Some(11676), Some(2), Some(1_546_020_250), 60)
         );
+        assert_eq!(a.mirai_label, Some(false));
         let b = r.next_record().unwrap().unwrap();
         assert_eq!((b.src, b.proto, b.dst_port, b.tcp_flags), (Addr::Opaque(0), 1, None, None));
+        assert_eq!(b.mirai_label, None);
         assert_eq!(r.next_record().unwrap(), None);
         assert_eq!(r.report().malformed(Malformed::CsvField), 1);
         assert_eq!(r.names().get(2), Some("dst_ipaddr1"));
@@ -513,6 +542,24 @@ mod tests {
         let mut r = CsvReader::from_reader("f.csv", log.as_bytes(), layout).unwrap();
         let rec = r.next_record().unwrap().unwrap();
         assert_eq!((rec.tcp_flags, rec.count), (Some(0x12), 7));
+        // An optional label column in any mapping: a provided label wins
+        // over the sequence-number test, either way.
+        let log = "ts,src,dst,flags,seq,label\n\
+                   1,10.0.0.1,10.0.0.2,S,167772162,no\n\
+                   2,10.0.0.1,10.0.0.2,S,5,YES\n\
+                   3,10.0.0.1,10.0.0.2,S,167772162,-\n\
+                   4,10.0.0.1,10.0.0.2,S,5,maybe\n";
+        let mut layout = CsvLayout::new("ts", TimeFormat::EpochSeconds, "src");
+        layout.dst = Some("dst".into());
+        layout.tcp_flags = Some("flags".into());
+        layout.tcp_seq = Some("seq".into());
+        layout.mirai = Some("label".into());
+        let mut r = CsvReader::from_reader("l.csv", log.as_bytes(), layout).unwrap();
+        let got: Vec<(Option<bool>, bool)> = std::iter::from_fn(|| r.next_record().unwrap())
+            .map(|rec| (rec.mirai_label, rec.is_mirai_like()))
+            .collect();
+        assert_eq!(got, [(Some(false), false), (Some(true), true), (None, true)]);
+        assert_eq!(r.report().malformed(Malformed::CsvField), 1, "an unknown label value");
         let err =
             CsvReader::from_reader("g.csv", "a,b\n".as_bytes(), CsvLayout::marx()).unwrap_err();
         assert!(matches!(err, Error::Csv { line: 1, .. }), "{err}");

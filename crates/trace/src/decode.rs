@@ -7,7 +7,7 @@
 use std::net::{Ipv4Addr, Ipv6Addr};
 
 use crate::link::LinkType;
-use crate::record::{Addr, PacketRecord, proto};
+use crate::record::{Addr, PacketRecord, proto, tcp_flags};
 
 /// Why a frame inside an otherwise readable capture was left out.
 ///
@@ -100,6 +100,54 @@ pub(crate) fn decode(link: LinkType, frame: &[u8], orig_len: u32, ts_ns: i64) ->
         6 => ipv6(ip, wire_len, ts_ns),
         _ => Err(Skip::Malformed(Malformed::IpVersion)),
     }
+}
+
+/// What a batch needs of an IPv4 packet, decoded straight from the frame.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct FastV4 {
+    pub(crate) src: u32,
+    pub(crate) dst: u32,
+    pub(crate) proto: u8,
+    pub(crate) dst_port: Option<u16>,
+    /// [`PacketRecord::is_mirai_like`] of the same packet.
+    pub(crate) mirai: bool,
+}
+
+/// The common case of [`decode`], without building a [`PacketRecord`]: an
+/// untagged Ethernet frame carrying an IPv4 packet whose headers are whole.
+/// Any other frame gives `None`, and the caller decodes it with
+/// [`decode`]; for a frame accepted here, [`decode`] gives a record with
+/// the same fields (test `fast_path_agrees_with_decode`).
+#[inline]
+pub(crate) fn fast_ethernet_ipv4(frame: &[u8]) -> Option<FastV4> {
+    let eth: &[u8; 34] = frame.get(..34)?.try_into().ok()?;
+    if eth[12..14] != [0x08, 0x00] || eth[14] >> 4 != 4 {
+        return None;
+    }
+    let ip = &frame[14..];
+    let ihl = usize::from(ip[0] & 0x0f) * 4;
+    if ihl < 20 || ip.len() < ihl {
+        return None;
+    }
+    let p = ip[9];
+    let src = u32::from_be_bytes([ip[12], ip[13], ip[14], ip[15]]);
+    let dst = u32::from_be_bytes([ip[16], ip[17], ip[18], ip[19]]);
+    let first_fragment = u16::from_be_bytes([ip[6], ip[7]]) & 0x1fff == 0;
+    let t = &ip[ihl..];
+    let (dst_port, mirai) = match p {
+        proto::TCP if first_fragment => {
+            let t: &[u8; 14] = t.get(..14)?.try_into().ok()?;
+            let seq = u32::from_be_bytes([t[4], t[5], t[6], t[7]]);
+            let syn_only = t[13] & (tcp_flags::SYN | tcp_flags::ACK) == tcp_flags::SYN;
+            (Some(u16::from_be_bytes([t[2], t[3]])), syn_only && seq == dst)
+        }
+        proto::UDP if first_fragment => {
+            let t: &[u8; 4] = t.get(..4)?.try_into().ok()?;
+            (Some(u16::from_be_bytes([t[2], t[3]])), false)
+        }
+        _ => (None, false),
+    };
+    Some(FastV4 { src, dst, proto: p, dst_port, mirai })
 }
 
 /// Walks the Ethernet header and any 802.1Q/802.1ad tags.
@@ -233,6 +281,7 @@ fn base(ts_ns: i64, src: Addr, dst: Addr, p: u8, len: u32) -> PacketRecord {
         tcp_seq: None,
         len,
         count: 1,
+        mirai_label: None,
     }
 }
 
@@ -365,6 +414,41 @@ mod tests {
         let mut f = 2u32.to_le_bytes().to_vec();
         f.extend_from_slice(&ip);
         assert_eq!(decode(LinkType::Loop, &f, f.len() as u32, 0), Err(Skip::NonIp));
+    }
+
+    #[test]
+    fn fast_path_agrees_with_decode() {
+        // Ethernet frames of IPv4 packets with options, fragments, TCP,
+        // UDP, ICMP, cut at every length, with random bytes flipped.
+        let mut x = 0x1234_5678_9abc_def0u64;
+        let mut n_fast = 0;
+        for i in 0..20_000u32 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            let mut ip = ipv4_tcp([0, 0x2000, 0x0003][i as usize % 3], 5 + (i % 3) as u8);
+            ip[9] = [proto::TCP, proto::UDP, proto::ICMP, proto::TCP][(x >> 8) as usize % 4];
+            let mut f = vec![0u8; 12];
+            f.extend_from_slice(&[0x08, 0x00]);
+            f.extend_from_slice(&ip);
+            if x.is_multiple_of(4) {
+                let at = (x >> 16) as usize % f.len();
+                f[at] ^= (x >> 32) as u8 | 1;
+            }
+            f.truncate((x >> 40) as usize % (f.len() + 1));
+            let Some(fast) = fast_ethernet_ipv4(&f) else { continue };
+            n_fast += 1;
+            let rec = decode(LinkType::Ethernet, &f, f.len() as u32, 0).unwrap();
+            assert_eq!(
+                (Addr::V4(fast.src.into()), Some(Addr::V4(fast.dst.into()))),
+                (rec.src, rec.dst)
+            );
+            assert_eq!(
+                (fast.proto, fast.dst_port, fast.mirai),
+                (rec.proto, rec.dst_port, rec.is_mirai_like())
+            );
+        }
+        assert!(n_fast > 1_000, "{n_fast} frames took the fast path");
     }
 
     #[test]

@@ -62,15 +62,18 @@
 //!         tcp_seq: Some(1),
 //!         len: 40,
 //!         count: 1,
+//!         mirai_label: None,
 //!     })?;
 //! }
 //! let bytes = writer.finish()?;
 //!
 //! // Read it back into daily batches for the telescope 198.51.100.0/24.
-//! let reader = CaptureReader::from_reader("day.pcap", std::io::Cursor::new(bytes))?;
+//! // `feed_capture` decodes classic pcap straight into the batch (the
+//! // fastest path); `push` and `feed` take records one by one.
+//! let mut reader = CaptureReader::from_reader("day.pcap", std::io::Cursor::new(bytes))?;
 //! let telescope: Prefix = "198.51.100.0/24".parse()?;
 //! let mut batcher = Batcher::new(BatchParams::default().telescope(vec![telescope]))?;
-//! batcher.feed(reader)?;
+//! batcher.feed_capture(&mut reader)?;
 //! let batches = batcher.finish();
 //! assert_eq!(batches[0].id().to_string(), "2022-01-08");
 //! assert_eq!(batches[0].active_senders(5).count(), 2);
@@ -108,7 +111,13 @@
 //!   hour; we keep one sentence per service per batch, as i-DarkVec does.
 //! * **Mirai-like**: a TCP packet with SYN set and ACK clear whose sequence
 //!   number equals its IPv4 destination; a sender is labelled when it sent at
-//!   least one.
+//!   least one. When the source labels packets itself
+//!   ([`PacketRecord::mirai_label`], read from the `mirai` column of the
+//!   i-DarkVec logs or from any column named in [`CsvLayout::mirai`]), that
+//!   label is used instead, both ways: those logs pseudonymise
+//!   destinations, so the test cannot run there. Their column holds `1`
+//!   and `0` on TCP rows (every `1` a SYN) and `-` on UDP and ICMP rows,
+//!   read as "no label", which the test then answers with "no".
 //! * **Direction**: records whose destination is missing or pseudonymised
 //!   cannot be checked against the telescope prefixes and are kept (and
 //!   counted).
@@ -118,24 +127,25 @@
 //! # Memory
 //!
 //! Readers use constant memory. While a batch is open it keeps, per
-//! sender, about 70 bytes (an IPv4 or opaque sender is interned to a dense
+//! sender, about 55 bytes (an IPv4 or opaque sender is interned to a dense
 //! id in an open-addressing table of 8-byte slots kept at most half full,
-//! plus 32 bytes of first/last seen, Mirai-like count and latest
-//! destination, plus its address), and two logs: the packet log, which the
-//! corpus needs to order senders by packet time (8 bytes per packet at
-//! most: packets of one sender to one service share an entry while no other
-//! sender interleaves), and a destination log for exact distinct counts (8
-//! bytes per packet whose destination differs from the sender's previous
-//! one). So a batch is bounded by senders plus up to 16 bytes per packet:
-//! about 160 MB for a day of 10 million packets. This is a deliberate trade
-//! of memory for speed: the per-packet work is one lookup in a small table
-//! (4 MiB for 200,000 IPv4 senders), one update of a dense 32-byte entry and
-//! sequential appends, instead of a random update of a large per-sender
-//! record with exact sets. Packet and protocol counts, distinct services
-//! and destinations and top ports are computed when the batch finishes, by
-//! radix-sorting the logs by sender. The reordering buffer holds 24 bytes
-//! per record of the last [`BatchParams::max_disorder_ns`] (one hour by
-//! default).
+//! plus 16 bytes of first and last seen, plus its address), and three
+//! logs: the packet log, which the corpus needs to order senders by packet
+//! time (8 bytes per packet at most: packets of one sender to one service
+//! share an entry while no other sender interleaves), a destination log for
+//! exact distinct counts (8 bytes per packet, except repeats of the
+//! previous packet's sender and destination), and 8 bytes per Mirai-like
+//! record. So a batch is bounded by senders plus up to 16 bytes per packet
+//! (24 for Mirai-like ones): about 160 MB for a day of 10 million packets.
+//! This is a deliberate trade of memory for speed: the per-packet work is
+//! one lookup in a small table (4 MiB for 200,000 IPv4 senders), one update
+//! of a dense 8-byte last-seen entry and sequential appends, instead of a
+//! random update of a large per-sender record with exact sets. Packet and
+//! protocol counts, distinct services and destinations, Mirai-like counts
+//! and top ports are computed when the batch finishes, by radix-sorting the
+//! logs by sender; a [`Batcher`] keeps the sort buffers of a finished batch
+//! for the next one. The reordering buffer holds 24 bytes per record of the
+//! last [`BatchParams::max_disorder_ns`] (one hour by default).
 //!
 //! # Limitations
 //!
@@ -144,15 +154,18 @@
 //! * Memory grows with packets per batch (see above), not only with
 //!   senders: the issue asks for memory bounded by senders; this crate
 //!   trades that for speed and exact statistics.
-//! * [`Batcher::feed`] is faster than a loop of [`Batcher::push`] on large
-//!   batches: it pushes each record 16 records after reading it and
-//!   prefetches its sender meanwhile (the one `unsafe` call of the crate,
-//!   a prefetch hint). Daily statistics still run below 5 million packets
-//!   per CPU-second with 200,000 senders (see `docs/benchmarks/trace.md`).
+//! * Speed: [`Batcher::feed_capture`] is the fast path for captures (it
+//!   decodes classic pcap Ethernet/IPv4 frames straight into the batch and
+//!   gives exactly the result of [`Batcher::push`] for every record of
+//!   [`CaptureReader::next_record`]); [`Batcher::feed`] is the fast path
+//!   for any record iterator. Both push each record 32 records after
+//!   reading it and prefetch its sender meanwhile (the one `unsafe` call of
+//!   the crate, a prefetch hint). A loop of [`Batcher::push`] gets none of
+//!   this. Daily statistics with 200,000 senders run above 5 million
+//!   packets per CPU-second but well below a quarter of raw read speed (see
+//!   `docs/benchmarks/trace.md`).
 //! * Byte offsets in errors refer to the decompressed stream of `.gz` input.
 //! * Simple packet blocks have no timestamp and take the previous packet's.
-//! * The `mirai` column of the i-DarkVec CSV is not read (no record field);
-//!   with pseudonymised destinations the label cannot be recomputed.
 //! * CSV date-time text is taken as UTC; time zones are not interpreted
 //!   beyond a `Z` or `+00:00` suffix.
 //! * Records too late for the disorder tolerance are kept out of time order

@@ -78,13 +78,25 @@ pub struct PacketRecord {
     pub len: u32,
     /// Packets this record stands for: 1 for captures, possibly more for flow rows.
     pub count: u32,
+    /// A Mirai label given by the source itself, such as the `mirai`
+    /// column of the i-DarkVec logs ([`crate::CsvLayout::darkvec`]), whose
+    /// pseudonymised destinations rule out the sequence-number test.
+    /// `None` (captures, and logs without such a column): the label is
+    /// computed by [`PacketRecord::is_mirai_like`]. Not written to pcap.
+    #[serde(default)]
+    pub mirai_label: Option<bool>,
 }
 
 impl PacketRecord {
-    /// Whether this is a Mirai-like probe: a TCP SYN (without ACK) whose
-    /// sequence number equals its IPv4 destination address.
+    /// Whether this is a Mirai-like probe: the source's own label
+    /// ([`PacketRecord::mirai_label`]) when it has one, otherwise whether
+    /// this is a TCP SYN (without ACK) whose sequence number equals its
+    /// IPv4 destination address.
     #[must_use]
     pub fn is_mirai_like(&self) -> bool {
+        if let Some(label) = self.mirai_label {
+            return label;
+        }
         let syn_only =
             self.tcp_flags.is_some_and(|f| f & (tcp_flags::SYN | tcp_flags::ACK) == tcp_flags::SYN);
         match (self.proto, self.dst, self.tcp_seq) {

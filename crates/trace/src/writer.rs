@@ -91,6 +91,7 @@ static ZEROS: [u8; 4096] = [0; 4096];
 ///     tcp_seq: Some(7),
 ///     len: 40,
 ///     count: 1,
+///     mirai_label: None,
 /// };
 /// w.write_record(&rec)?;
 /// let bytes = w.finish()?;
@@ -478,6 +479,7 @@ mod tests {
             tcp_seq: Some(0xc633_6407),
             len: 60,
             count: 1,
+            mirai_label: None,
         }
     }
 

@@ -195,3 +195,40 @@ fn marx_reads_without_editing_and_days_agree() {
         );
     }
 }
+
+/// The authors' `mirai` column of the i-DarkVec logs is read as the
+/// records' label and counted by the batcher. Reference counts from the
+/// files themselves, independently of this crate:
+///
+/// ```text
+/// zcat darknet01_20210501.csv.gz | awk -F, 'NR>1 {c[$11]++} $11=="1" {s[$4]=1}
+///     END {for (k in c) print k, c[k]; print "senders", length(s)}'
+/// ```
+///
+/// (column 11 is `mirai`; column 4 `src_ip`): 20210501 has 76 rows labelled
+/// `1`, 2,813 labelled `0` and 111 `-` (UDP and ICMP rows), from 69
+/// senders; 20210502 has 83, 2,598 and 319, from 77 senders. Every row of
+/// a file lies in one UTC day.
+#[test]
+fn darkvec_mirai_column_is_the_label() {
+    let Some(dir) = real_dir() else { return };
+    for (file, yes, no, absent, senders) in [
+        ("darknet01_20210501.csv.gz", 76u64, 2_813u64, 111u64, 69usize),
+        ("darknet01_20210502.csv.gz", 83, 2_598, 319, 77),
+    ] {
+        let reader = CsvReader::open(dir.join("darkvec").join(file), CsvLayout::darkvec()).unwrap();
+        let recs = read_all(reader);
+        let count = |label: Option<bool>| recs.iter().filter(|r| r.mirai_label == label).count();
+        assert_eq!(
+            (count(Some(true)) as u64, count(Some(false)) as u64, count(None) as u64),
+            (yes, no, absent),
+            "{file}"
+        );
+        let (days, _) = batches(&recs, BatchParams::default());
+        assert_eq!(days.len(), 1, "{file}");
+        let labelled: u64 = days[0].senders().iter().map(|s| s.n_mirai).sum();
+        assert_eq!(labelled, yes, "{file}: Mirai-labelled packets");
+        let mirai_senders = days[0].senders().iter().filter(|s| s.is_mirai_like()).count();
+        assert_eq!(mirai_senders, senders, "{file}: Mirai-labelled senders");
+    }
+}

@@ -85,6 +85,7 @@ pub fn syn(ts_ns: i64, src: Addr, dst: Ipv4Addr, port: u16, mirai: bool) -> Pack
         tcp_seq: Some(if mirai { u32::from(dst) } else { 1 }),
         len: 40,
         count: 1,
+        mirai_label: None,
     }
 }
 

@@ -32,3 +32,21 @@ pub fn check_balanced(html: &str) -> Result<(), String> {
     }
     if stack.is_empty() { Ok(()) } else { Err(format!("unclosed: {stack:?}")) }
 }
+
+/// The committed sample as a run that confirms novelty: lineage 15 (flagged
+/// on day 2) confirmed on day 3, lineage 19 (flagged on day 5) confirmed on
+/// the last day, the last day's three flags awaiting confirmation, and two
+/// candidates of day 8 rejected on the last day.
+#[allow(dead_code, reason = "not every test binary uses every helper")]
+pub fn with_confirmation(mut input: darkdca_report::ReportInput) -> darkdca_report::ReportInput {
+    use darkdca_report::NoveltyStatus;
+    for c in &mut input.novel_clusters {
+        (c.status, c.confirmed_on) = match c.lineage_id {
+            15 => (Some(NoveltyStatus::Confirmed), Some(3)),
+            19 => (Some(NoveltyStatus::Confirmed), Some(9)),
+            _ => (Some(NoveltyStatus::Pending), None),
+        };
+    }
+    input.days[9].n_novel_rejected = 2;
+    input
+}

@@ -23,6 +23,7 @@ pub fn syn(ts_ns: i64, src: Addr, dst: Addr, port: u16) -> PacketRecord {
         tcp_seq: Some(12_345),
         len: 40,
         count: 1,
+        mirai_label: None,
     }
 }
 
@@ -45,6 +46,7 @@ pub fn sample_records() -> Vec<PacketRecord> {
             tcp_seq: (p == proto::TCP).then_some(0xc633_6407),
             len: 60 + i as u32,
             count: 1,
+            mirai_label: None,
         };
         out.push(rec);
         let p6 = if p == proto::ICMP { proto::ICMPV6 } else { p };
