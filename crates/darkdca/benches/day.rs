@@ -12,7 +12,10 @@
 //! Run with `cargo bench -p darkdca --bench day`; a criterion measurement
 //! of the small scenario's day follows the one-shot table. The environment
 //! variable `DARKDCA_BENCH_THREADS` sets the embedding's worker threads
-//! (default 1, the paper preset's deterministic setting).
+//! (default 1, the presets' deterministic setting), and
+//! `DARKDCA_BENCH_PRESET` the preset (`paper` by default, the settings of
+//! the figures in docs/benchmarks/pipeline.md; `recommended` is the
+//! command's default).
 #![allow(
     clippy::print_stdout,
     clippy::print_stderr,
@@ -25,7 +28,7 @@ use std::time::Instant;
 use criterion::Criterion;
 use darkdca::input::{CsvChoice, DayBatch, DayStream, RecordSource};
 use darkdca::trace::{PcapWriter, WriterOptions};
-use darkdca::{Config, Observer, Pipeline, Stage};
+use darkdca::{Config, Observer, Pipeline, Preset, Stage};
 use darkdca_sim::{Scenario, Simulation};
 
 /// Peak resident memory since the last reset, in MiB.
@@ -105,14 +108,17 @@ fn full_scale() {
     let scenario = Scenario::preset("standard").expect("preset");
     let sim = Simulation::new(&scenario).expect("scenario");
     let dir = tempfile::tempdir().expect("temp dir");
-    let mut config = Config::default();
+    let preset: Preset = std::env::var("DARKDCA_BENCH_PRESET")
+        .ok()
+        .map_or(Preset::Paper, |p| p.parse().expect("DARKDCA_BENCH_PRESET names a preset"));
+    let mut config = Config::preset(preset);
     let threads =
         std::env::var("DARKDCA_BENCH_THREADS").ok().and_then(|t| t.parse().ok()).unwrap_or(1);
     config.embedding.threads = threads;
     let mut pipeline =
-        Pipeline::new(config.clone().check().expect("paper config")).expect("pipeline");
+        Pipeline::new(config.clone().check().expect("preset config")).expect("pipeline");
     println!(
-        "one simulated day, paper settings (standard scenario), {threads} embedding thread(s)"
+        "one simulated day, preset {preset} (standard scenario), {threads} embedding thread(s)"
     );
     println!("| day | stage | wall (ms) | CPU (ms) | peak RSS (MiB) |");
     println!("| --- | --- | ---: | ---: | ---: |");
@@ -163,7 +169,7 @@ fn small_day(c: &mut Criterion) {
     let dir = tempfile::tempdir().expect("temp dir");
     let path = dir.path().join("day-0.pcap");
     write_day(&sim, 0, &path);
-    let config = Config::default();
+    let config = Config::preset(Preset::Paper);
     c.bench_function("small_scenario_day_cold", |b| {
         b.iter(|| {
             let batch = read_day(&path, &config);
