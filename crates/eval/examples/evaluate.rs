@@ -18,7 +18,7 @@
 //!   `base=paper|novtrack|recommended` picks the facade preset (paper by
 //!   default, so that the variant lines of docs/EVALUATION.md keep their
 //!   meaning), `gate.KEY=VALUE` sets a [`NoveltyGate`] field (`min_size`, `min_silhouette`, `quiet_batches`,
-//!   `max_known_share`, `persistence`), any other `a.b=value` sets that
+//!   `max_known_share`, `persistence`, `persistence_accepts_split`), any other `a.b=value` sets that
 //!   configuration field (value parsed as JSON, else taken as a string);
 //! - `--details`: print every variant's full markdown scores;
 //! - `--json PATH`: write every variant's scores as a JSON array.
@@ -139,6 +139,7 @@ fn parse_variant(spec: &str) -> Result<Variant, Box<dyn std::error::Error>> {
             "gate.quiet_batches" => gate.quiet_batches = v.parse()?,
             "gate.max_known_share" => gate.max_known_share = Some(v.parse()?),
             "gate.persistence" => gate.persistence = v.parse()?,
+            "gate.persistence_accepts_split" => gate.persistence_accepts_split = v.parse()?,
             _ => sets.push((k.to_owned(), value)),
         }
     }

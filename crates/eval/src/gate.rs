@@ -31,6 +31,10 @@ pub struct NoveltyGate {
     /// Keep a flag only if the cluster's lineage survives into the next
     /// batch (one batch of delay). Flags of the last batch are cleared.
     pub persistence: bool,
+    /// With [`NoveltyGate::persistence`], also keep a flag whose lineage
+    /// splits on the next batch (the group is still there, in pieces).
+    #[serde(default)]
+    pub persistence_accepts_split: bool,
 }
 
 impl NoveltyGate {
@@ -59,7 +63,10 @@ impl NoveltyGate {
                     || self.min_size.is_some_and(|m| n < m)
                     || self.min_silhouette.is_some_and(|m| !c.silhouette.is_some_and(|s| s >= m))
                     || self.max_known_share.is_some_and(|m| known_share > m)
-                    || (self.persistence && next != Some(&Transition::Survived));
+                    || (self.persistence
+                        && !(next == Some(&Transition::Survived)
+                            || (self.persistence_accepts_split
+                                && next == Some(&Transition::Split))));
                 if fails {
                     c.novel = false;
                 }
@@ -146,6 +153,12 @@ mod tests {
         );
         // Lineage 2 survives into day 2, lineage 3 goes inactive.
         assert_eq!(flags(&NoveltyGate { persistence: true, ..NoveltyGate::default() }), [2]);
+        let split_ok = NoveltyGate {
+            persistence: true,
+            persistence_accepts_split: true,
+            ..NoveltyGate::default()
+        };
+        assert_eq!(flags(&split_ok), [2], "lineage 3 goes inactive, not split");
         // Batches 0 and 1 are quiet.
         assert!(flags(&NoveltyGate { quiet_batches: 2, ..NoveltyGate::default() }).is_empty());
     }
