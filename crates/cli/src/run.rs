@@ -3,7 +3,7 @@
 use std::path::Path;
 use std::time::Duration;
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result};
 use darkdca::day::batch_id_of;
 use darkdca::input::{CsvChoice, DayBatch, DayStream, RecordSource};
 use darkdca::output::{self, Formats};
@@ -168,10 +168,13 @@ fn open_pipeline(args: &RunArgs) -> Result<Pipeline> {
 fn resolve_config(preset: Option<PresetArg>, file: Option<&Path>) -> Result<(Config, Preset)> {
     let named = file.map(Config::preset_named_in).transpose()?.flatten();
     let preset: Preset = match (preset.map(Preset::from), named) {
-        (Some(given), Some(named)) if given != named => bail!(
-            "--preset {given} conflicts with preset = \"{named}\" in {}",
-            file.map_or_else(String::new, |f| f.display().to_string())
-        ),
+        (Some(given), Some(named)) if given != named => {
+            return Err(Error::ConfigSyntax {
+                path: file.map(Path::to_path_buf).unwrap_or_default(),
+                message: format!("preset = \"{named}\" conflicts with --preset {given}"),
+            }
+            .into());
+        }
         (Some(given), _) => given,
         (None, named) => named.unwrap_or_default(),
     };

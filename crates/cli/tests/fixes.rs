@@ -367,3 +367,23 @@ fn errors_read_cause_first_and_config_lists_optional_fields() {
         assert!(toml.contains(&format!("# {field} = ")), "{field} missing:\n{toml}");
     }
 }
+
+#[test]
+fn a_printed_configuration_means_the_same_when_passed_back() {
+    let tmp = tempfile::tempdir().unwrap();
+    let file = tmp.path().join("paper.toml");
+    let o = darkdca(&["config", "--preset", "paper"]);
+    assert!(o.status.success());
+    let printed = String::from_utf8_lossy(&o.stdout).into_owned();
+    assert!(printed.contains("\npreset = \"paper\"\n"), "{printed}");
+    std::fs::write(&file, &printed).unwrap();
+    // Laid over its own preset, not over the default (recommended).
+    let again = darkdca(&["config", "--config", s(&file)]);
+    assert!(again.status.success());
+    assert_eq!(String::from_utf8_lossy(&again.stdout), printed);
+    // A different --preset is refused as bad input (exit 3).
+    let o = darkdca(&["config", "--preset", "novtrack", "--config", s(&file)]);
+    assert_eq!(o.status.code(), Some(3));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("conflicts with --preset novtrack"), "{err}");
+}
