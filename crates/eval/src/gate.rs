@@ -92,6 +92,7 @@ mod tests {
             silhouette,
             emerged: novel,
             novel,
+            novelty_undecided: false,
         }
     }
 

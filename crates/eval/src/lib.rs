@@ -89,6 +89,13 @@
 //! majority. A group flagged only a day late counts as missed, and its late
 //! flag as a false positive.
 //!
+//! **Confirmation.** When the pipeline asks for novelty confirmation, a
+//! flag counts once a later day confirmed it (see
+//! [`RunDay::from_results`]). A candidate still undecided when the run ends
+//! (a flag of the last `tracking.novelty_confirm_batches` days) is neither
+//! a flag nor a miss: it is left out of precision, and the new group it
+//! stands for is left out of recall.
+//!
 //! # Limitations
 //!
 //! - IPv4 only, like the simulator.

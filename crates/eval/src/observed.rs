@@ -28,6 +28,11 @@ pub struct RunCluster {
     /// for confirmation, once a later batch confirmed the flag (see
     /// [`RunDay::from_results`]).
     pub novel: bool,
+    /// A novelty candidate the run ended before deciding (its batch is
+    /// among the last `tracking.novelty_confirm_batches`): novelty scoring
+    /// leaves it out, and leaves out the new group it stands for.
+    #[serde(default)]
+    pub novelty_undecided: bool,
 }
 
 /// One batch of a pipeline run.
@@ -74,6 +79,7 @@ impl RunDay {
                     silhouette: c.silhouette,
                     emerged: c.origin == "emerged",
                     novel: c.novel,
+                    novelty_undecided: false,
                 })
             })
             .collect::<Result<Vec<_>>>()?;
@@ -88,8 +94,8 @@ impl RunDay {
     /// The reduced form of a whole run (results in batch order), with
     /// novelty candidates resolved: a cluster whose flag is `pending`
     /// confirmation counts as novel only if a later batch of the run
-    /// confirmed it. Candidates still pending when the run ends are not
-    /// counted as flags.
+    /// confirmed it. A candidate still pending when the run ends is marked
+    /// [`RunCluster::novelty_undecided`] and not counted as a flag.
     ///
     /// # Errors
     ///
@@ -99,9 +105,11 @@ impl RunDay {
         for (i, (day, r)) in run.iter_mut().zip(results).enumerate() {
             for (c, rc) in day.clusters.iter_mut().zip(&r.clusters) {
                 if c.novel && rc.novelty_status.as_deref() == Some("pending") {
-                    c.novel = results[i + 1..].iter().any(|later| {
-                        later.novelty_decision(rc.lineage, r.batch_id).is_some_and(|d| d.confirmed)
-                    });
+                    let decision = results[i + 1..]
+                        .iter()
+                        .find_map(|later| later.novelty_decision(rc.lineage, r.batch_id));
+                    c.novel = decision.is_some_and(|d| d.confirmed);
+                    c.novelty_undecided = decision.is_none();
                 }
             }
         }

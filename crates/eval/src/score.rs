@@ -199,8 +199,8 @@ pub fn evaluate_run(run: &[RunDay], truths: &[Truth], params: &Params) -> Result
             n_flagged: day_flags.len(),
             n_true_novel: day_flags.iter().filter(|f| f.verdict == Verdict::New).count(),
             n_late: day_flags.iter().filter(|f| f.verdict == Verdict::Late).count(),
-            n_new_groups: day_new.iter().filter(|n| n.clusterable).count(),
-            n_new_found: day_new.iter().filter(|n| n.clusterable && n.found).count(),
+            n_new_groups: day_new.iter().filter(|n| n.counts()).count(),
+            n_new_found: day_new.iter().filter(|n| n.counts() && n.found).count(),
         });
         fates.extend(day_fates);
         flags.extend(day_flags);
@@ -297,8 +297,14 @@ fn novelty(
         .map(|em| em.group)
         .collect();
     let mut credited: Vec<GroupId> = Vec::new();
+    let mut undecided: Vec<GroupId> = Vec::new();
     let mut flags = Vec::new();
     for (k, c) in v.run.clusters.iter().enumerate() {
+        if c.novelty_undecided
+            && let Some((Class::Planted(g), _)) = v.plurality[k]
+        {
+            undecided.push(g);
+        }
         if !c.novel {
             continue;
         }
@@ -343,6 +349,7 @@ fn novelty(
                 n_active,
                 clusterable: n_active >= params.min_group_size,
                 found: credited.contains(&g),
+                undecided: undecided.contains(&g) && !credited.contains(&g),
             }
         })
         .collect();
@@ -395,6 +402,7 @@ mod tests {
             silhouette: Some(0.5),
             emerged,
             novel,
+            novelty_undecided: false,
         }
     }
 
@@ -573,6 +581,24 @@ mod tests {
             kinds,
             [(FateKind::Survive, 1, 0), (FateKind::Split, 1, 0), (FateKind::Appear, 1, 1)]
         );
+    }
+
+    #[test]
+    fn an_undecided_candidate_leaves_its_group_out_of_recall() {
+        let (mut run, truths) = two_days();
+        // Lineage 50 (group 3, new) was still waiting for confirmation
+        // when the run ended: neither a flag nor a miss.
+        let c = run[1].clusters.iter_mut().find(|c| c.lineage == 50).unwrap();
+        c.novel = false;
+        c.novelty_undecided = true;
+        let s = evaluate_run(&run, &truths, &params()).unwrap();
+        assert_eq!(s.summary.novelty_recall, None, "no new group counts");
+        assert!(s.new_groups.iter().any(|n| n.group == GroupId(3) && n.undecided && !n.found));
+        // Without the mark it is a plain miss.
+        let c = run[1].clusters.iter_mut().find(|c| c.lineage == 50).unwrap();
+        c.novelty_undecided = false;
+        let s = evaluate_run(&run, &truths, &params()).unwrap();
+        assert_eq!(s.summary.novelty_recall, Some(0.0));
     }
 
     #[test]

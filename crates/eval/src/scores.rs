@@ -161,6 +161,19 @@ pub struct NewGroupOutcome {
     pub clusterable: bool,
     /// Whether a novelty flag of the day has it as majority.
     pub found: bool,
+    /// Whether its cluster was a novelty candidate still undecided when
+    /// the run ended: it then does not count towards recall.
+    #[serde(default)]
+    pub undecided: bool,
+}
+
+impl NewGroupOutcome {
+    /// Whether it counts towards novelty recall: clusterable, and not
+    /// waiting for a confirmation the run ended before.
+    #[must_use]
+    pub fn counts(&self) -> bool {
+        self.clusterable && !self.undecided
+    }
 }
 
 /// Fates of one kind over the run.
@@ -282,8 +295,8 @@ impl Scores {
         let n_flagged = flags.len();
         let n_true_novel = flags.iter().filter(|f| f.verdict == Verdict::New).count();
         let n_late = flags.iter().filter(|f| f.verdict == Verdict::Late).count();
-        let n_new_groups = new_groups.iter().filter(|n| n.clusterable).count();
-        let n_new_found = new_groups.iter().filter(|n| n.clusterable && n.found).count();
+        let n_new_groups = new_groups.iter().filter(|n| n.counts()).count();
+        let n_new_found = new_groups.iter().filter(|n| n.counts() && n.found).count();
         let summary = Summary {
             ari_mean: mean(days.iter().map(|d| d.ari)),
             ari_min: days.iter().filter_map(|d| d.ari).reduce(f64::min),
@@ -452,10 +465,22 @@ impl fmt::Display for Scores {
             }
         }
         let lost: Vec<&NewGroupOutcome> =
-            self.new_groups.iter().filter(|n| n.clusterable && !n.found).collect();
+            self.new_groups.iter().filter(|n| n.counts() && !n.found).collect();
         if !lost.is_empty() {
             writeln!(f, "\nNew groups not flagged:\n")?;
             for n in lost {
+                writeln!(f, "- day {} group {} ({} active members)", n.day, n.group.0, n.n_active)?;
+            }
+        }
+        let waiting: Vec<&NewGroupOutcome> =
+            self.new_groups.iter().filter(|n| n.clusterable && n.undecided).collect();
+        if !waiting.is_empty() {
+            writeln!(
+                f,
+                "\nNew groups flagged but still awaiting confirmation when the run ended \
+                 (left out of novelty recall):\n"
+            )?;
+            for n in waiting {
                 writeln!(f, "- day {} group {} ({} active members)", n.day, n.group.0, n.n_active)?;
             }
         }

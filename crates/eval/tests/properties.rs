@@ -64,6 +64,7 @@ fn run(labels: &[Option<u32>]) -> RunDay {
             silhouette: None,
             emerged: true,
             novel: true,
+            novelty_undecided: false,
         })
         .collect();
     RunDay { start_unix: 0, clusters, transitions: vec![] }
