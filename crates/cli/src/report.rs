@@ -7,6 +7,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use anyhow::{Context, Result};
 use darkdca::DayResult;
 use darkdca::day::batch_label;
+use darkdca::result::NoveltyOutcomes;
 use darkdca::state::{RunMeta, STATE_FORMAT_VERSION, StateDir};
 use darkdca_report as rep;
 use tracing::info;
@@ -100,7 +101,7 @@ pub fn build_input(meta: &RunMeta, days: &[DayResult], name: String) -> rep::Rep
         sources: meta.sources.clone(),
     });
 
-    let decisions = Decisions::of(days);
+    let decisions = NoveltyOutcomes::of(days);
     let mut lineages: BTreeMap<u64, rep::Lineage> = BTreeMap::new();
     for (d, day) in days.iter().enumerate() {
         let mut summary = day_summary(day);
@@ -149,22 +150,6 @@ pub fn build_input(meta: &RunMeta, days: &[DayResult], name: String) -> rep::Rep
     input
 }
 
-/// Where each novelty candidate was decided: `(lineage, flagged batch id)`
-/// to the index of the deciding day and whether it confirmed.
-struct Decisions(HashMap<(u64, u64), (usize, bool)>);
-
-impl Decisions {
-    fn of(days: &[DayResult]) -> Self {
-        let mut map = HashMap::new();
-        for (d, day) in days.iter().enumerate() {
-            for n in &day.novelty_decisions {
-                map.entry((n.lineage, n.flagged_batch_id)).or_insert((d, n.confirmed));
-            }
-        }
-        Self(map)
-    }
-}
-
 /// How a cluster appears among the report's novel clusters.
 enum Novelty {
     /// Not novel, or a candidate that a later day rejected: not listed.
@@ -178,7 +163,7 @@ enum Novelty {
 /// or still pending when no later day of the run has decided it. `d` is the
 /// index of `day`.
 fn novelty(
-    decisions: &Decisions,
+    decisions: &NoveltyOutcomes,
     d: usize,
     day: &DayResult,
     cl: &darkdca::result::ClusterResult,
@@ -189,11 +174,11 @@ fn novelty(
     if cl.novelty_status.is_none() {
         return Novelty::Listed(None, None);
     }
-    match decisions.0.get(&(cl.lineage, day.batch_id)) {
-        Some(&(on, true)) if on > d => {
+    match decisions.get(cl.lineage, day.batch_id) {
+        Some((on, true)) if on > d => {
             Novelty::Listed(Some(rep::NoveltyStatus::Confirmed), Some(on))
         }
-        Some(&(on, false)) if on > d => Novelty::Unlisted,
+        Some((on, false)) if on > d => Novelty::Unlisted,
         _ => Novelty::Listed(Some(rep::NoveltyStatus::Pending), None),
     }
 }

@@ -5,6 +5,8 @@
 //! a field's meaning or a removal bumps [`SCHEMA_VERSION`]; new fields may be
 //! added within a version.
 
+use std::collections::HashMap;
+
 use serde::{Deserialize, Serialize};
 
 use crate::profile::ClusterProfile;
@@ -184,6 +186,34 @@ pub struct NoveltyDecision {
     /// confirmation; `split`, `absorbed`, `disappeared` or `inactive` for
     /// a rejection.
     pub transition: String,
+}
+
+/// Where each novelty candidate of a run was decided, read from the
+/// [`DayResult::novelty_decisions`] of the run's results (in batch order).
+#[derive(Debug, Clone, Default)]
+pub struct NoveltyOutcomes(HashMap<(u64, u64), (usize, bool)>);
+
+impl NoveltyOutcomes {
+    /// The decisions of `results`, oldest first; a candidate decided twice
+    /// keeps its first decision.
+    #[must_use]
+    pub fn of(results: &[DayResult]) -> Self {
+        let mut map = HashMap::new();
+        for (d, r) in results.iter().enumerate() {
+            for n in &r.novelty_decisions {
+                map.entry((n.lineage, n.flagged_batch_id)).or_insert((d, n.confirmed));
+            }
+        }
+        Self(map)
+    }
+
+    /// The decision on the candidate `lineage` flagged in batch
+    /// `flagged_batch_id`: the index of the deciding result and whether it
+    /// confirmed; `None` while undecided.
+    #[must_use]
+    pub fn get(&self, lineage: u64, flagged_batch_id: u64) -> Option<(usize, bool)> {
+        self.0.get(&(lineage, flagged_batch_id)).copied()
+    }
 }
 
 /// The fate of one cluster of the previous batch.

@@ -8,6 +8,7 @@ use std::net::Ipv4Addr;
 use std::path::Path;
 
 use darkdca::DayResult;
+use darkdca::result::NoveltyOutcomes;
 use darkdca_sim::Transition;
 use serde::{Deserialize, Serialize};
 
@@ -102,13 +103,12 @@ impl RunDay {
     /// As [`RunDay::from_result`].
     pub fn from_results(results: &[DayResult]) -> Result<Vec<Self>> {
         let mut run = results.iter().map(Self::from_result).collect::<Result<Vec<_>>>()?;
+        let outcomes = NoveltyOutcomes::of(results);
         for (i, (day, r)) in run.iter_mut().zip(results).enumerate() {
             for (c, rc) in day.clusters.iter_mut().zip(&r.clusters) {
                 if c.novel && rc.novelty_status.as_deref() == Some("pending") {
-                    let decision = results[i + 1..]
-                        .iter()
-                        .find_map(|later| later.novelty_decision(rc.lineage, r.batch_id));
-                    c.novel = decision.is_some_and(|d| d.confirmed);
+                    let decision = outcomes.get(rc.lineage, r.batch_id).filter(|&(on, _)| on > i);
+                    c.novel = decision.is_some_and(|(_, confirmed)| confirmed);
                     c.novelty_undecided = decision.is_none();
                 }
             }
