@@ -10,7 +10,7 @@ use crate::link::LinkType;
 use crate::prefix::Prefix;
 use crate::record::{Addr, PacketRecord, proto};
 use crate::service::{N_KEYS, Service, service_key};
-use crate::stats::{FxBuild, mix64, radix_sort, radix_sort_copy};
+use crate::stats::{DistinctSet, FxBuild, mix64, partition, radix_sort_copy};
 use crate::time::format_utc;
 
 /// Nanoseconds in a day.
@@ -429,11 +429,25 @@ struct Pending {
 /// already mapped, which saves the kernel's page faults and zeroing.
 #[derive(Debug, Default)]
 struct Scratch {
-    /// Radix sort space.
+    /// The destination log grouped by sender.
     a: Vec<u64>,
     /// A destination log for the next batch.
     dst_log: Option<Vec<u64>>,
+    /// The hash set counting distinct destinations.
+    set: DistinctSet,
+    /// Packets per service key of one sender, zero between senders.
+    counts: Vec<u64>,
 }
+
+/// Distinct destinations are counted in groups of senders: at most
+/// `2^MAX_GROUP_BITS` groups (their staging lines stay in cache), of about
+/// `GROUP_ENTRIES` log entries or more (a group's hash set stays in cache).
+const MAX_GROUP_BITS: u32 = 11;
+const GROUP_ENTRIES: usize = 2048;
+
+/// Log entries of one streak found by searching them; a longer streak is
+/// indexed by service key.
+const SEARCHED_STREAK: usize = 8;
 
 /// An open batch being filled.
 #[derive(Debug)]
@@ -448,14 +462,18 @@ struct BatchBuilder {
     last: Vec<i64>,
     /// The latest time admitted: an earlier record may lower a first-seen.
     max_ts: i64,
-    /// `(intern id << 32) | packets`, one per Mirai-like record.
+    /// `(intern id << 32) | packets`, one per Mirai-like record, in the
+    /// first `n_mirai_entries` places.
     mirai_log: Vec<u64>,
+    n_mirai_entries: usize,
     log: Vec<u64>,
     /// `(intern id << 32) | destination key`, one per record whose sender
     /// and destination differ from the previous such entry's (duplicates
-    /// are harmless: distinct destinations are counted after sorting).
+    /// are harmless: distinct destinations are counted at batch end).
     dst_log: Vec<u64>,
-    /// Per service key, the position of its latest log entry (or `usize::MAX`).
+    /// Per service key, the position of its latest log entry (or
+    /// `usize::MAX`) while the streak is longer than `SEARCHED_STREAK`
+    /// (empty until a streak first is).
     last_entry: Vec<usize>,
     /// The sender of the latest log entries, and where its streak began.
     streak_sender: u32,
@@ -475,9 +493,10 @@ impl BatchBuilder {
             last: Vec::new(),
             max_ts: i64::MIN,
             mirai_log: Vec::new(),
+            n_mirai_entries: 0,
             log: Vec::new(),
             dst_log,
-            last_entry: vec![usize::MAX; N_KEYS],
+            last_entry: Vec::new(),
             streak_sender: u32::MAX,
             streak_start: 0,
             n_packets: 0,
@@ -513,9 +532,13 @@ impl BatchBuilder {
         if self.last[i] < ts {
             self.last[i] = ts;
         }
-        if it.mirai {
-            self.mirai_log.push((u64::from(sid) << 32) | u64::from(it.count));
+        // Without a branch (Mirai-like packets come at random): the entry is
+        // written in any case and kept if the packet is Mirai-like.
+        if self.n_mirai_entries == self.mirai_log.len() {
+            self.mirai_log.resize((2 * self.mirai_log.len()).max(1024), 0);
         }
+        self.mirai_log[self.n_mirai_entries] = (u64::from(sid) << 32) | u64::from(it.count);
+        self.n_mirai_entries += usize::from(it.mirai);
         if it.dst_key != NO_DST {
             let e = (u64::from(sid) << 32) | it.dst_key;
             if self.dst_log.last() != Some(&e) {
@@ -536,22 +559,55 @@ impl BatchBuilder {
     #[inline]
     fn log_push(&mut self, p: Pending) {
         let (sid, key, mut c) = (p.sender, p.key, u64::from(p.count));
-        let last = self.last_entry[key as usize];
-        if sid == self.streak_sender && last != usize::MAX && last >= self.streak_start {
-            let (_, _, reps) = log_fields(self.log[last]);
-            let add = c.min(MAX_REPS - reps);
-            self.log[last] += add;
-            c -= add;
-        }
-        if c > 0 && sid != self.streak_sender {
+        if sid == self.streak_sender {
+            if let Some(at) = self.streak_entry(key) {
+                let (_, _, reps) = log_fields(self.log[at]);
+                let add = c.min(MAX_REPS - reps);
+                self.log[at] += add;
+                c -= add;
+            }
+        } else if c > 0 {
             self.streak_sender = sid;
             self.streak_start = self.log.len();
         }
         while c > 0 {
             let reps = c.min(MAX_REPS);
-            self.last_entry[key as usize] = self.log.len();
-            self.log.push(log_entry(sid, key, reps));
+            self.push_entry(log_entry(sid, key, reps));
             c -= reps;
+        }
+    }
+
+    /// The latest entry of service `key` in the current streak: a short
+    /// streak (the usual case) is searched, a longer one has its entries
+    /// indexed in `last_entry`.
+    #[inline]
+    fn streak_entry(&self, key: u32) -> Option<usize> {
+        let len = self.log.len();
+        if len - self.streak_start <= SEARCHED_STREAK {
+            (self.streak_start..len).rev().find(|&i| log_fields(self.log[i]).1 == key)
+        } else {
+            let at = self.last_entry[key as usize];
+            (at != usize::MAX && at >= self.streak_start).then_some(at)
+        }
+    }
+
+    /// Appends a log entry of the current streak.
+    #[inline]
+    fn push_entry(&mut self, e: u64) {
+        let at = self.log.len();
+        self.log.push(e);
+        let streak = at + 1 - self.streak_start;
+        if streak > SEARCHED_STREAK {
+            if streak == SEARCHED_STREAK + 1 {
+                // The streak outgrows the search: index its entries so far.
+                if self.last_entry.is_empty() {
+                    self.last_entry = vec![usize::MAX; N_KEYS];
+                }
+                for i in self.streak_start..at {
+                    self.last_entry[log_fields(self.log[i]).1 as usize] = i;
+                }
+            }
+            self.last_entry[log_fields(e).1 as usize] = at;
         }
     }
 
@@ -559,7 +615,7 @@ impl BatchBuilder {
         let n = self.first.len();
         let mut log = self.log;
         let mut n_mirai = vec![0u64; n];
-        for &e in &self.mirai_log {
+        for &e in &self.mirai_log[..self.n_mirai_entries] {
             n_mirai[(e >> 32) as usize] += e & 0xffff_ffff;
         }
 
@@ -579,25 +635,40 @@ impl BatchBuilder {
         }
         debug_assert_eq!(old.len(), n, "every interned sender is in the log");
 
-        // Distinct destinations per intern id: radix-sort by (sender,
-        // destination), one pass over memory by the upper sender bits and
-        // the rest in cache (see `radix_sort_copy`), and count changes.
+        // Distinct destinations per intern id: the log grouped by the upper
+        // sender bits in one pass over memory (see `partition`), then the
+        // entries of each group (a few thousand, from a range of senders)
+        // counted in a hash set that stays in cache.
         let sender_bits = u64::BITS - (n as u64).leading_zeros();
-        let mut dsts = self.dst_log;
-        radix_sort(&mut dsts, 0, 32 + sender_bits, &mut scratch.a);
+        let dsts = self.dst_log;
         let mut n_dsts = vec![0u64; n];
-        for group in dsts.chunk_by_mut(|a, b| a >> 32 == b >> 32) {
-            let distinct = 1 + group.windows(2).filter(|w| w[0] != w[1]).count();
-            n_dsts[(group[0] >> 32) as usize] = distinct as u64;
+        let top = sender_bits
+            .min(MAX_GROUP_BITS)
+            .min(u64::BITS - (dsts.len() / GROUP_ENTRIES).leading_zeros());
+        let ends = partition(&dsts, 32 + sender_bits - top, top, &mut scratch.a);
+        let mut start = 0;
+        for end in ends {
+            let group = &scratch.a[start..end];
+            scratch.set.reset(group.len());
+            for &e in group {
+                if scratch.set.insert(e) {
+                    n_dsts[(e >> 32) as usize] += 1;
+                }
+            }
+            start = end;
         }
 
         // Packets per (sender, service): a copy of the log radix-sorted by
-        // those fields, so each sender's runs come grouped by service. The
-        // destination log's buffers are free again: they hold the copy.
-        let mut services = std::mem::take(&mut dsts);
-        radix_sort_copy(&log, REPS_BITS, 32 + sender_bits, &mut services);
+        // sender, then each sender's runs added up in a table indexed by
+        // service key (only the touched keys are read back and cleared). The
+        // destination log's buffer is free again: it holds the copy.
+        let mut services = dsts;
+        radix_sort_copy(&log, 32, 32 + sender_bits, &mut services);
+        let counts = &mut scratch.counts;
+        counts.resize(N_KEYS, 0);
         let mut senders = Vec::with_capacity(n);
         let mut list: Vec<(u32, u64)> = Vec::new();
+        let mut keys: Vec<u32> = Vec::new();
         let mut at = 0;
         for (j, &o) in old.iter().enumerate() {
             list.clear();
@@ -606,13 +677,19 @@ impl BatchBuilder {
                 at += 1;
             }
             let group = &services[begin..at];
-            for &e in group.iter() {
-                let (_, key, reps) = log_fields(e);
-                match list.last_mut() {
-                    Some((k, c)) if *k == key => *c += reps,
-                    _ => list.push((key, reps)),
-                }
+            if keys.len() < group.len() {
+                keys.resize(group.len(), 0);
             }
+            // Without a branch: a key is kept when its count was zero.
+            let mut m = 0;
+            for &e in group {
+                let (_, key, reps) = log_fields(e);
+                let c = counts[key as usize];
+                keys[m] = key;
+                m += usize::from(c == 0);
+                counts[key as usize] = c + reps;
+            }
+            list.extend(keys[..m].iter().map(|&k| (k, std::mem::take(&mut counts[k as usize]))));
             let (mut n_packets, mut tcp, mut udp, mut icmp, mut gre) = (0u64, 0, 0, 0, 0);
             for &(key, c) in &list {
                 n_packets += c;
@@ -632,8 +709,14 @@ impl BatchBuilder {
             let (icmp, gre) = (icmp.min(u64::from(u32::MAX)), gre.min(u64::from(u32::MAX)));
             let n_dst_ports =
                 list.iter().filter(|(k, _)| (*k as usize) < 2 * 65_536).count() as u64;
-            list.sort_unstable_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
-            list.truncate(n_top);
+            // Most packets first, ties by key: a total order, so selecting
+            // the top ones before sorting them gives the same list.
+            let by_count = |a: &(u32, u64), b: &(u32, u64)| b.1.cmp(&a.1).then(a.0.cmp(&b.0));
+            if n_top < list.len() {
+                list.select_nth_unstable_by(n_top, by_count);
+                list.truncate(n_top);
+            }
+            list.sort_unstable_by(by_count);
             senders.push(SenderStats {
                 addr: self.ids.addrs[o as usize],
                 n_packets,
@@ -1238,5 +1321,149 @@ mod tests {
         }
         assert_eq!(t.get(3), None);
         assert!(t.slots.len() >= 10_000);
+    }
+
+    /// Many senders over two days, enough entries for the grouping passes of
+    /// `finish` to stage whole lines, against counts taken record by record.
+    #[test]
+    fn finish_matches_direct_counts_on_many_senders() {
+        use std::collections::{BTreeMap, HashSet};
+        let mut x = 2024u64;
+        let recs: Vec<PacketRecord> = (0..240_000i64)
+            .map(|i| {
+                x = mix64(x);
+                let sender = (x % 3_000) >> (x >> 60);
+                let p = [proto::TCP, proto::TCP, proto::UDP, proto::ICMP, proto::GRE, 132]
+                    [(x >> 8) as usize % 6];
+                let dst = std::net::Ipv4Addr::from(0x0a14_0000 | ((x >> 16) as u32 % 2_000));
+                PacketRecord {
+                    ts_ns: 5 * DAY_NS + i * 600_000_000 - (x >> 20) as i64 % 3_000_000_000_000,
+                    src: Addr::V4(std::net::Ipv4Addr::from(0xc000_0000 + sender as u32)),
+                    dst: Some(Addr::V4(dst)),
+                    proto: p,
+                    src_port: None,
+                    dst_port: matches!(p, proto::TCP | proto::UDP)
+                        .then_some((x >> 40) as u16 % 300),
+                    tcp_flags: Some(2),
+                    tcp_seq: Some(if x.is_multiple_of(3) { u32::from(dst) } else { 1 }),
+                    len: 40,
+                    count: 1 + u32::from(x.is_multiple_of(17)) * 3,
+                    mirai_label: None,
+                }
+            })
+            .collect();
+        let mut b = Batcher::new(BatchParams::default()).unwrap();
+        for r in &recs {
+            b.push(r);
+        }
+        assert_eq!(b.report().n_late + b.report().n_late_dropped, 0);
+        let batches = b.finish();
+        // The first records, moved back by up to 50 minutes, open a day.
+        assert_eq!(batches.len(), 3);
+        for batch in &batches {
+            let mut by_sender: BTreeMap<Addr, Vec<&PacketRecord>> = BTreeMap::new();
+            for r in
+                recs.iter().filter(|r| BatchId(r.ts_ns - r.ts_ns.rem_euclid(DAY_NS)) == batch.id())
+            {
+                by_sender.entry(r.src).or_default().push(r);
+            }
+            assert_eq!(batch.n_senders(), by_sender.len());
+            for (addr, mine) in &by_sender {
+                let s = batch.sender(addr).unwrap();
+                let packets = |f: &dyn Fn(&PacketRecord) -> bool| {
+                    mine.iter().filter(|r| f(r)).map(|r| u64::from(r.count)).sum::<u64>()
+                };
+                let mut per_key: BTreeMap<u32, u64> = BTreeMap::new();
+                for r in mine {
+                    *per_key.entry(service_key(r.proto, r.dst_port)).or_default() +=
+                        u64::from(r.count);
+                }
+                let mut top: Vec<(u32, u64)> = per_key.iter().map(|(&k, &c)| (k, c)).collect();
+                top.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+                top.truncate(5);
+                let ports: HashSet<(u8, u16)> =
+                    mine.iter().filter_map(|r| r.dst_port.map(|p| (r.proto, p))).collect();
+                let dsts: HashSet<Addr> = mine.iter().filter_map(|r| r.dst).collect();
+                assert_eq!(s.n_packets, packets(&|_| true));
+                assert_eq!(s.n_dst_ports, ports.len() as u64);
+                assert_eq!(s.n_dst_addrs, dsts.len() as u64);
+                let want_top: Vec<(Service, u64)> =
+                    top.iter().map(|&(k, c)| (Service::from_key(k), c)).collect();
+                assert_eq!(s.top_ports, want_top);
+                assert_eq!(s.protocols.tcp, packets(&|r| r.proto == proto::TCP));
+                assert_eq!(s.protocols.udp, packets(&|r| r.proto == proto::UDP));
+                assert_eq!(s.protocols.icmp, packets(&|r| r.proto == proto::ICMP));
+                assert_eq!(s.protocols.gre, packets(&|r| r.proto == proto::GRE));
+                assert_eq!(s.protocols.other, packets(&|r| r.proto == 132));
+                assert_eq!(s.n_mirai, packets(&|r| r.is_mirai_like()));
+                assert_eq!(s.first_seen_ns, mine.iter().map(|r| r.ts_ns).min().unwrap());
+                assert_eq!(s.last_seen_ns, mine.iter().map(|r| r.ts_ns).max().unwrap());
+            }
+        }
+    }
+
+    /// The packet log against a direct construction: one sender's long
+    /// streaks over many services (searched, then indexed by service),
+    /// runs longer than an entry holds, and other senders in between.
+    #[test]
+    fn log_merges_runs_within_long_streaks() {
+        let mut x = 31u64;
+        let mut recs = Vec::new();
+        for i in 0..20_000i64 {
+            x = mix64(x);
+            // Streaks of sender 0 up to 60 records long over 40 services.
+            let sender = if x.is_multiple_of(60) { 1 + (x >> 8) % 5 } else { 0 };
+            let port = if x.is_multiple_of(7) {
+                9_000 + (x >> 20) as u16 % 40
+            } else {
+                (x >> 20) as u16 % 40
+            };
+            recs.push(PacketRecord {
+                ts_ns: DAY_NS + i * 1_000_000,
+                src: Addr::V4(std::net::Ipv4Addr::from(0x0a00_0000 + sender as u32)),
+                dst: Some(Addr::V4(std::net::Ipv4Addr::from(0x0b00_0000))),
+                proto: proto::TCP,
+                src_port: None,
+                dst_port: Some(port),
+                tcp_flags: Some(2),
+                tcp_seq: Some(0),
+                len: 40,
+                count: if x.is_multiple_of(500) { 20_000 } else { 1 + (x >> 40) as u32 % 3 },
+                mirai_label: None,
+            });
+        }
+        let mut b = Batcher::new(BatchParams::default()).unwrap();
+        for r in &recs {
+            b.push(r);
+        }
+        let batches = b.finish();
+        assert_eq!(batches.len(), 1);
+        // Direct construction: search the whole streak for the service.
+        let (mut log, mut number) = (Vec::<u64>::new(), HashMap::new());
+        let (mut streak_sender, mut streak_start) = (u32::MAX, 0);
+        for r in &recs {
+            let n = number.len() as u32;
+            let sid = *number.entry(r.src).or_insert(n);
+            let key = service_key(r.proto, r.dst_port);
+            let mut c = u64::from(r.count);
+            if sid == streak_sender {
+                if let Some(at) =
+                    (streak_start..log.len()).rev().find(|&i| log_fields(log[i]).1 == key)
+                {
+                    let add = c.min(MAX_REPS - log_fields(log[at]).2);
+                    log[at] += add;
+                    c -= add;
+                }
+            } else {
+                (streak_sender, streak_start) = (sid, log.len());
+            }
+            while c > 0 {
+                let reps = c.min(MAX_REPS);
+                log.push(log_entry(sid, key, reps));
+                c -= reps;
+            }
+        }
+        assert!(log.len() < recs.len() / 2, "runs were merged");
+        assert!(batches[0].log == log);
     }
 }

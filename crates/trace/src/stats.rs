@@ -1,5 +1,5 @@
-//! Building blocks of the sender statistics: a fast hasher and a radix
-//! sort.
+//! Building blocks of the sender statistics: a fast hasher, a radix sort
+//! and grouping pass, and a small set for distinct counting.
 
 use std::hash::{BuildHasherDefault, Hasher};
 
@@ -80,6 +80,7 @@ const MAX_DIGIT: u32 = 11;
 /// [`radix_sort_copy`]), ignoring the other bits. `buf` is scratch space,
 /// kept by the caller so that its pages are reused (the two vectors swap
 /// buffers).
+#[cfg(test)]
 pub(crate) fn radix_sort(v: &mut Vec<u64>, lo: u32, hi: u32, buf: &mut Vec<u64>) {
     let src = std::mem::replace(v, std::mem::take(buf));
     radix_sort_copy(&src, lo, hi, v);
@@ -95,14 +96,38 @@ pub(crate) fn radix_sort(v: &mut Vec<u64>, lo: u32, hi: u32, buf: &mut Vec<u64>)
 /// pass where every value of the bucket has the same digit is skipped).
 pub(crate) fn radix_sort_copy(src: &[u64], lo: u32, hi: u32, out: &mut Vec<u64>) {
     let hi = hi.min(64);
-    out.clear();
     if src.len() < 2 || hi <= lo {
+        out.clear();
         out.extend_from_slice(src);
         return;
     }
     let bits = hi - lo;
     let top = if bits <= MAX_DIGIT { bits } else { bits.div_ceil(2).min(MAX_DIGIT) };
     let mid = hi - top;
+    let ends = partition(src, mid, top, out);
+    if mid > lo {
+        let mut tmp = Vec::new();
+        let mut start = 0;
+        for end in ends {
+            if end - start > 1 {
+                lsd_in_place(&mut out[start..end], &mut tmp, lo, mid);
+            }
+            start = end;
+        }
+    }
+}
+
+/// Writes `src` into `out` (reusing its buffer) grouped by bits
+/// `mid..mid + top` of the values (`top` at most 16), stable within a
+/// group, and returns where each group ends: one counting pass and one
+/// staged scatter over memory.
+pub(crate) fn partition(src: &[u64], mid: u32, top: u32, out: &mut Vec<u64>) -> Vec<usize> {
+    debug_assert!(top <= 16 && mid + top <= 64, "bits {mid}..{}", mid + top);
+    if top == 0 {
+        out.clear();
+        out.extend_from_slice(src);
+        return vec![src.len()];
+    }
     let mask = (1u64 << top) - 1;
     let mut pos = vec![0usize; 1 << top];
     for &x in src {
@@ -114,19 +139,58 @@ pub(crate) fn radix_sort_copy(src: &[u64], lo: u32, hi: u32, out: &mut Vec<u64>)
         *n = sum;
         sum += t;
     }
-    // Bucket `d` ends where bucket `d + 1` starts.
+    // Group `d` ends where group `d + 1` starts.
     let mut ends: Vec<usize> = pos[1..].to_vec();
     ends.push(src.len());
+    // Every place is written by the scatter: old values may stay until then
+    // (only a longer buffer's new part is zeroed, not the whole of it).
+    out.truncate(src.len());
     out.resize(src.len(), 0);
     scatter(src, out, mid, mask, &mut pos);
-    if mid > lo {
-        let mut tmp = Vec::new();
-        let mut start = 0;
-        for end in ends {
-            if end - start > 1 {
-                lsd_in_place(&mut out[start..end], &mut tmp, lo, mid);
+    ends
+}
+
+/// A set of `u64` values for counting the distinct values of a group that
+/// fits in cache: open addressing with linear probing, at most half full,
+/// multiplicative hashing; its buffer is reused from group to group.
+#[derive(Debug, Default)]
+pub(crate) struct DistinctSet {
+    slots: Vec<u64>,
+    /// `64 - log2(slots.len())`.
+    shift: u32,
+    /// Whether `u64::MAX`, the free-slot mark, is in the set.
+    has_max: bool,
+}
+
+impl DistinctSet {
+    /// Empties the set, sized for at most `n` insertions.
+    pub(crate) fn reset(&mut self, n: usize) {
+        let cap = (2 * n).next_power_of_two().max(16);
+        self.slots.clear();
+        self.slots.resize(cap, u64::MAX);
+        self.shift = 64 - cap.trailing_zeros();
+        self.has_max = false;
+    }
+
+    /// Adds `x`; whether it was new. Only after [`DistinctSet::reset`], and
+    /// at most the `n` insertions it was sized for.
+    #[inline]
+    pub(crate) fn insert(&mut self, x: u64) -> bool {
+        if x == u64::MAX {
+            return !std::mem::replace(&mut self.has_max, true);
+        }
+        let mask = self.slots.len() - 1;
+        let mut i = (x.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> self.shift) as usize;
+        loop {
+            let s = self.slots[i];
+            if s == x {
+                return false;
             }
-            start = end;
+            if s == u64::MAX {
+                self.slots[i] = x;
+                return true;
+            }
+            i = (i + 1) & mask;
         }
     }
 }
@@ -189,17 +253,78 @@ fn scatter(from: &[u64], to: &mut [u64], shift: u32, mask: u64, pos: &mut [usize
         let f = fill[d];
         stage[d][f] = x;
         if f + 1 == LINE {
-            to[pos[d]..pos[d] + LINE].copy_from_slice(&stage[d]);
-            pos[d] += LINE;
-            fill[d] = 0;
+            let at = pos[d];
+            let out = &mut to[at..at + LINE];
+            let lead = stream::lead(out);
+            if lead == 0 {
+                stream::line(out, &stage[d]);
+                pos[d] += LINE;
+                fill[d] = 0;
+            } else {
+                // Up to the next line boundary with plain stores; every
+                // later line of this bucket is then written whole.
+                out[..lead].copy_from_slice(&stage[d][..lead]);
+                stage[d].copy_within(lead.., 0);
+                pos[d] += lead;
+                fill[d] = LINE - lead;
+            }
         } else {
             fill[d] = f + 1;
         }
     }
+    stream::fence();
     for d in 0..n_buckets {
         let f = fill[d];
         to[pos[d]..pos[d] + f].copy_from_slice(&stage[d][..f]);
         pos[d] += f;
+    }
+}
+
+/// Writing whole cache lines with non-temporal stores: the scatter of
+/// [`partition`] writes each destination line once, in full, so reading it
+/// into the cache first (as an ordinary store does) only costs memory
+/// bandwidth and evicts useful lines. Measured in `docs/benchmarks/trace.md`.
+#[allow(unsafe_code)]
+mod stream {
+    /// Values of `out` before its first 64-byte boundary (0 if it starts on
+    /// one).
+    #[inline]
+    pub(super) fn lead(out: &[u64]) -> usize {
+        (64 - out.as_ptr() as usize % 64) % 64 / 8
+    }
+
+    /// Copies `line` into `out` (eight values starting on a 64-byte
+    /// boundary, see [`lead`]) without reading `out` into the cache.
+    #[inline]
+    pub(super) fn line(out: &mut [u64], line: &[u64; 8]) {
+        #[cfg(target_arch = "x86_64")]
+        if out.len() == 8 && lead(out) == 0 {
+            use std::arch::x86_64::{__m128i, _mm_loadu_si128, _mm_stream_si128};
+            let (dst, src) = (out.as_mut_ptr().cast::<__m128i>(), line.as_ptr().cast::<__m128i>());
+            for i in 0..4 {
+                // SAFETY: `out` is an exclusive borrow of exactly 64 bytes
+                // starting on a 64-byte boundary (both checked above), so
+                // `dst.add(i)` for i < 4 is valid for a 16-byte write and
+                // 16-byte aligned, as `_mm_stream_si128` needs; `src.add(i)`
+                // reads 16 of the 64 bytes of `line` (no alignment needed
+                // by `_mm_loadu_si128`); SSE2 is part of the x86_64
+                // baseline.
+                unsafe { _mm_stream_si128(dst.add(i), _mm_loadu_si128(src.add(i))) };
+            }
+            return;
+        }
+        out.copy_from_slice(line);
+    }
+
+    /// Orders the non-temporal stores before any later store or load.
+    #[inline]
+    pub(super) fn fence() {
+        #[cfg(target_arch = "x86_64")]
+        // SAFETY: `sfence` only orders stores; SSE is part of the x86_64
+        // baseline.
+        unsafe {
+            std::arch::x86_64::_mm_sfence();
+        }
     }
 }
 
@@ -256,5 +381,81 @@ mod tests {
         radix_sort(&mut all, 0, 64, &mut buf);
         want.sort_unstable();
         assert!(all == want);
+    }
+
+    /// Values whose bits `mid..mid + top` are the group.
+    fn digit(x: u64, mid: u32, top: u32) -> u64 {
+        (x >> mid) & ((1 << top) - 1)
+    }
+
+    #[test]
+    fn partition_groups_stably_and_reports_group_ends() {
+        let mut x = 777u64;
+        // 300,000 values: the staged scatter with whole-line writes for 11
+        // bits (64 values per group), the plain loop for 13 bits; skewed
+        // groups (many empty, a few large).
+        let v: Vec<u64> = (0..300_000)
+            .map(|_| {
+                x = mix64(x);
+                x >> (x % 9)
+            })
+            .collect();
+        let mut out = vec![1, 2, 3];
+        for (mid, top) in [(40, 11), (30, 13), (50, 1), (0, 4), (60, 4)] {
+            let ends = partition(&v, mid, top, &mut out);
+            let mut want = v.clone();
+            want.sort_by_key(|&e| digit(e, mid, top));
+            assert!(out == want, "bits {mid}..{}", mid + top);
+            assert_eq!(ends.len(), 1 << top);
+            let mut start = 0;
+            for (d, &end) in ends.iter().enumerate() {
+                assert!(out[start..end].iter().all(|&e| digit(e, mid, top) == d as u64));
+                start = end;
+            }
+            assert_eq!(start, v.len());
+        }
+        // No group bits: one group, the order kept.
+        assert_eq!(partition(&v, 64, 0, &mut out), vec![v.len()]);
+        assert!(out == v);
+        assert_eq!(partition(&[], 3, 2, &mut out), vec![0; 4]);
+        assert!(out.is_empty());
+    }
+
+    #[test]
+    fn whole_line_writes_start_on_a_line_boundary_and_copy_exactly() {
+        let mut buf = vec![0u64; 40];
+        let line: [u64; 8] = std::array::from_fn(|i| 100 + i as u64);
+        for at in 0..16 {
+            let lead = stream::lead(&buf[at..]);
+            assert!(lead < 8);
+            assert_eq!((buf[at + lead..].as_ptr() as usize) % 64, 0, "start {at}");
+            // Aligned or not, the values land where they should.
+            buf.fill(0);
+            stream::line(&mut buf[at..at + 8], &line);
+            stream::fence();
+            assert_eq!(buf[at..at + 8], line);
+            assert!(buf[..at].iter().chain(&buf[at + 8..]).all(|&e| e == 0));
+        }
+    }
+
+    #[test]
+    fn distinct_set_counts_like_a_hash_set() {
+        let mut set = DistinctSet::default();
+        let mut x = 4242u64;
+        for n in [0usize, 1, 5, 1_000, 20_000] {
+            set.reset(n);
+            let mut want = std::collections::HashSet::new();
+            for i in 0..n {
+                x = mix64(x);
+                // Repeats, neighbours, zero and the free-slot mark.
+                let v = match i % 5 {
+                    0 => x % 64,
+                    1 => u64::MAX,
+                    2 => 0,
+                    _ => x,
+                };
+                assert_eq!(set.insert(v), want.insert(v), "value {v:#x} after {i}");
+            }
+        }
     }
 }
