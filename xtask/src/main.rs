@@ -17,6 +17,17 @@ use std::process::Command;
 
 use anyhow::{Context, Result, bail};
 
+const USAGE: &str = "usage: cargo xtask <ci|demo|deps|scenario|help>
+  ci        everything CI checks (system packages, fmt, clippy, tests, docs, benches compiled)
+  demo      run the pipeline on the committed scenario; report in out/demo/index.html
+  deps      install the Debian packages the project needs, when missing
+  scenario  write a simulated scenario (captures, truth, manifest)";
+
+const SCENARIO_USAGE: &str = "usage: cargo xtask scenario [--preset small|standard|large] \
+[--scenario FILE.json|FILE.toml] [--seed N] [--out DIR]
+  with no option it regenerates the committed fixtures/scenario/ (preset small);
+  any other scenario needs --out DIR";
+
 fn main() -> Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     match args.first().map(String::as_str) {
@@ -24,8 +35,12 @@ fn main() -> Result<()> {
         Some("deps") => deps(),
         Some("demo") => demo(),
         Some("scenario") => scenario(&args[1..]),
+        Some("help" | "-h" | "--help") => {
+            println!("{USAGE}\n\n{SCENARIO_USAGE}");
+            Ok(())
+        }
         _ => {
-            eprintln!("usage: cargo xtask <ci|demo|deps|scenario>");
+            eprintln!("{USAGE}");
             bail!("unknown or missing command")
         }
     }
@@ -134,11 +149,11 @@ fn scenario(args: &[String]) -> Result<()> {
             "--scenario" => file = Some(PathBuf::from(value()?)),
             "--seed" => seed = Some(value()?.parse().context("--seed takes an integer")?),
             "--out" => out = Some(PathBuf::from(value()?)),
-            _ => bail!(
-                "unknown option {flag}; usage: cargo xtask scenario \
-                 [--preset small|standard|large] [--scenario FILE.json|FILE.toml] \
-                 [--seed N] [--out DIR]"
-            ),
+            "-h" | "--help" => {
+                println!("{SCENARIO_USAGE}");
+                return Ok(());
+            }
+            _ => bail!("unknown option {flag}\n{SCENARIO_USAGE}"),
         }
     }
     let mut scenario = match &file {
