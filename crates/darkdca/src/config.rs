@@ -29,10 +29,12 @@ pub enum Preset {
     /// before it is novel, senders unseen for 31 days dropped from the model.
     Novtrack,
     /// The default: the paper's values with the changes docs/EVALUATION.md
-    /// justifies on the simulator: `embedding.bootstrap_epochs` 10,
-    /// `embedding.epochs` 5, `clustering.min_samples` 5, the novelty
-    /// known-share gate `tracking.novelty_max_known_share` 0.5 and novelty
-    /// confirmed after one more batch, `tracking.novelty_confirm_batches` 1.
+    /// justifies on the simulator: every service its own sentence
+    /// (`trace.top_services` [`ALL_SERVICES`]), `embedding.bootstrap_epochs`
+    /// 10, `embedding.epochs` 5, `embedding.forget` 0.4,
+    /// `clustering.min_samples` 5, the novelty known-share gate
+    /// `tracking.novelty_max_known_share` 0.5 and novelty confirmed after
+    /// one more batch, `tracking.novelty_confirm_batches` 1.
     #[default]
     Recommended,
 }
@@ -103,9 +105,17 @@ pub struct TraceConfig {
     pub batch_seconds: u32,
     /// Number of most frequent services (destination port and protocol)
     /// kept as their own sentence; the rest share an `other` sentence.
-    /// Default 2,500 (the authors' code).
+    /// Paper 2,500 (the authors' code); recommended [`ALL_SERVICES`]: a
+    /// sender sweeping hundreds of ports that no one else visits is told
+    /// apart by those ports, which a cut at 2,500 on a busy day lumps into
+    /// `other` with every other sweeper (docs/EVALUATION.md).
     pub top_services: usize,
 }
+
+/// A [`TraceConfig::top_services`] above the number of services a batch
+/// can hold (65,536 TCP and 65,536 UDP ports, ICMP, GRE and the other IP
+/// protocols): every service is its own sentence and none is `other`.
+pub const ALL_SERVICES: usize = 1_000_000;
 
 /// Parameters of the incremental skip-gram embedding (names as in
 /// gensim and the word2vec crate).
@@ -146,6 +156,24 @@ pub struct EmbeddingConfig {
     /// Drop senders unseen for this many batches from the model.
     /// Paper `None`; NovTrack code 31.
     pub retire_after: Option<u32>,
+    /// Share of what the model learnt that each update forgets first, in
+    /// [0, 1]: every sender's vector moves this share of the way back to a
+    /// fresh random start before training on the new batch
+    /// (`word2vec::Model::forget`). 0 keeps yesterday's vectors as they are
+    /// (i-DarkVec, the paper); 1 retrains from scratch every batch. Senders
+    /// whose company changed (a group that split or dissolved) then stop
+    /// looking alike on the day it happens instead of days later.
+    /// Default 0.
+    #[serde(default, skip_serializing_if = "is_zero_f32")]
+    pub forget: f32,
+}
+
+#[allow(
+    clippy::trivially_copy_pass_by_ref,
+    reason = "serde's skip_serializing_if passes a reference"
+)]
+fn is_zero_f32(v: &f32) -> bool {
+    *v == 0.0
 }
 
 /// How an embedding update merges the new batch's counts into the model's.
@@ -339,7 +367,13 @@ impl Config {
                 ..paper
             },
             Preset::Recommended => Self {
-                embedding: EmbeddingConfig { epochs: 5, bootstrap_epochs: 10, ..paper.embedding },
+                trace: TraceConfig { top_services: ALL_SERVICES, ..paper.trace },
+                embedding: EmbeddingConfig {
+                    epochs: 5,
+                    bootstrap_epochs: 10,
+                    forget: 0.4,
+                    ..paper.embedding
+                },
                 clustering: ClusteringConfig { min_samples: Some(5), ..paper.clustering },
                 tracking: TrackingConfig {
                     novelty_max_known_share: Some(0.5),
@@ -368,6 +402,7 @@ impl Config {
                 max_sentence_len: None,
                 count_policy: CountPolicy::Accumulate,
                 retire_after: None,
+                forget: 0.0,
             },
             clustering: ClusteringConfig {
                 min_cluster_size: 10,
@@ -535,6 +570,9 @@ impl Config {
         }
         if let Some(n) = e.retire_after {
             at_least("embedding.retire_after", u64::from(n), 1)?;
+        }
+        if !(e.forget.is_finite() && (0.0..=1.0).contains(&e.forget)) {
+            return invalid("embedding.forget", format!("must be in [0, 1], got {}", e.forget));
         }
         if !(e.sample.is_finite() && e.sample >= 0.0) {
             return invalid("embedding.sample", format!("must be at least 0, got {}", e.sample));
@@ -823,7 +861,13 @@ mod tests {
             (r.tracking.novelty_confirm_batches, p.tracking.novelty_confirm_batches),
             (1, 0)
         );
-        assert_eq!((r.trace.clone(), r.labels.clone()), (p.trace.clone(), p.labels.clone()));
+        assert_eq!((r.embedding.forget, p.embedding.forget), (0.4, 0.0));
+        assert_eq!((r.trace.top_services, p.trace.top_services), (ALL_SERVICES, 2500));
+        assert_eq!(
+            TraceConfig { top_services: p.trace.top_services, ..r.trace.clone() },
+            p.trace.clone()
+        );
+        assert_eq!(r.labels, p.labels);
         assert!(r.check().is_ok());
         let mut full = Config::default();
         full.tracking.novelty_max_known_share = Some(1.0);
@@ -851,6 +895,29 @@ mod tests {
         bad.tracking.novelty_confirm_batches = MAX_CONFIRM_BATCHES + 1;
         let err = bad.check().unwrap_err();
         assert!(err.to_string().contains("tracking.novelty_confirm_batches"), "{err}");
+    }
+
+    #[test]
+    fn forgetting_is_optional_in_files_and_checked() {
+        // Configurations written before `embedding.forget` existed load
+        // with it off, and leaving it off keeps their hash.
+        let paper = Config::preset(Preset::Paper);
+        let json = serde_json::to_string(&paper).unwrap();
+        assert!(!json.contains("forget"), "{json}");
+        let back: Config = serde_json::from_str(&json).unwrap();
+        assert_eq!(back.embedding.forget, 0.0);
+        let c = Config::from_toml_str("[embedding]\nforget = 0.25\n").unwrap();
+        assert_eq!(c.embedding.forget, 0.25);
+        assert!(c.check().is_ok());
+        for bad in [-0.1f32, 1.01, f32::NAN] {
+            let mut c = Config::default();
+            c.embedding.forget = bad;
+            let err = c.check().unwrap_err();
+            assert!(err.to_string().contains("embedding.forget"), "{bad}: {err}");
+        }
+        let mut full = Config::default();
+        full.embedding.forget = 1.0;
+        assert!(full.check().is_ok(), "1 (retrain every batch) is allowed");
     }
 
     #[test]

@@ -122,7 +122,7 @@ pub mod profile;
 pub mod result;
 pub mod state;
 
-pub use config::{CheckedConfig, Config, Preset};
+pub use config::{ALL_SERVICES, CheckedConfig, Config, Preset};
 pub use error::{Error, Result};
 pub use labels::GroundTruth;
 pub use pipeline::{Observer, Pipeline, Stage};

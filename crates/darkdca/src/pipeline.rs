@@ -518,6 +518,7 @@ impl Pipeline {
                     self.model = Some(model);
                 }
                 Some(model) => {
+                    model.forget(e.forget).map_err(|err| Error::stage("embed", day, &err))?;
                     model
                         .update_with_epochs(sentences, e.epochs)
                         .map_err(|err| Error::stage("embed", day, &err))?;

@@ -102,8 +102,10 @@
 //! - `merge`: two groups of one kind join, of sizes within 60:40 when such a
 //!   pair exists; a side holding at least τ0 of the union survives and keeps
 //!   its id, otherwise the union is a new group.
-//! - `dissolve`: the members keep sending to their old ports, 6 to 15 packets
-//!   each at random times; on later days `noise.linger` of them send as noise.
+//! - `dissolve`: the members go on sending, 6 to 15 packets each at random
+//!   times, but as noise senders do (one to three services drawn like a
+//!   noise sender's, not the group's): the group dissolves into noise. On
+//!   later days `noise.linger` of them send as noise.
 //! - `silence`: the group sends nothing for `silence_days` days; `return`:
 //!   it sends again with the same id and members.
 //! - `change_ports`: same members, new services.

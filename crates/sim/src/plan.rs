@@ -234,8 +234,8 @@ struct Planner<'a> {
     infos: Vec<GroupInfo>,
     /// Former members of dissolved groups, still sending now and then.
     lingering: Vec<u32>,
-    /// Members of groups dissolved today, with their group's mix.
-    dissolved_today: Vec<(u32, ProbeMix)>,
+    /// Members of groups dissolved today.
+    dissolved_today: Vec<u32>,
 }
 
 impl<'a> Planner<'a> {
@@ -572,7 +572,7 @@ impl<'a> Planner<'a> {
         let g = self.live.swap_remove(i);
         touched.insert(g.id);
         self.lingering.extend(&g.members);
-        self.dissolved_today.extend(g.members.iter().map(|&m| (m, g.mix.clone())));
+        self.dissolved_today.extend(&g.members);
         Some(event(
             day,
             FateKind::Dissolve,
@@ -739,12 +739,12 @@ impl<'a> Planner<'a> {
     fn noise_day(&mut self) -> NoiseDay {
         let n = &self.s.noise;
         let mut day = NoiseDay::default();
-        // Members of a group dissolved today all keep sending, actively,
-        // to their old services but no longer together.
-        for (addr, mix) in std::mem::take(&mut self.dissolved_today) {
+        // Members of a group dissolved today all keep sending, actively
+        // (so they stay in the scored universe), but as noise: services of
+        // their own, at random times, no longer together.
+        for addr in std::mem::take(&mut self.dissolved_today) {
             let packets = self.rng.random_range(6..=15);
-            let k = self.rng.random_range(1..=2);
-            let probes: Vec<Probe> = (0..k).map(|_| mix.pick(&mut self.rng)).collect();
+            let probes = noise_probes(&mut self.rng);
             day.push(addr, packets, probes);
         }
         let dissolved: HashSet<u32> = day.senders.iter().copied().collect();

@@ -316,6 +316,71 @@ fn group_members_share_contexts() {
     }
 }
 
+/// A dissolved group dissolves into noise: on the day of the event its
+/// former members still send (actively, see `check_events`) but no longer
+/// to the group's services nor next to each other.
+#[test]
+fn dissolved_members_no_longer_send_together() {
+    let sim = Simulation::new(&small()).unwrap();
+    let days: Vec<Truth> = (0..sim.n_days()).map(|d| sim.truth(d).unwrap()).collect();
+    let dissolves: Vec<(u32, GroupId)> = days
+        .iter()
+        .flat_map(|t| &t.events)
+        .filter(|e| e.kind == FateKind::Dissolve)
+        .map(|e| (e.day, e.from[0]))
+        .collect();
+    assert!(!dissolves.is_empty());
+    for (day, g) in dissolves {
+        let former: HashSet<Ipv4Addr> = days[day as usize - 1]
+            .senders
+            .iter()
+            .filter(|s| s.group == Some(g))
+            .map(|s| s.addr)
+            .collect();
+        let services = |d: u32| -> HashMap<(u8, Option<u16>), u64> {
+            let mut n = HashMap::new();
+            for p in sim.day_stream(d).unwrap() {
+                if former.contains(&v4(p.src)) {
+                    *n.entry((p.proto, p.dst_port)).or_default() += 1;
+                }
+            }
+            n
+        };
+        let (before, now) = (services(day - 1), services(day));
+        let on_old: u64 = now.iter().filter(|(k, _)| before.contains_key(k)).map(|(_, n)| n).sum();
+        let all: u64 = now.values().sum();
+        let share = on_old as f64 / all as f64;
+        assert!(share < 0.5, "day {day} group {g:?}: {share} of {all} packets on old services");
+
+        // Neighbours within a window of 5 in the per-service sentences of
+        // all senders (repeats collapsed): former members seldom meet.
+        let mut sentences: HashMap<(u8, Option<u16>), Vec<Ipv4Addr>> = HashMap::new();
+        for p in sim.day_stream(day).unwrap() {
+            let s = sentences.entry((p.proto, p.dst_port)).or_default();
+            let src = v4(p.src);
+            if s.last() != Some(&src) {
+                s.push(src);
+            }
+        }
+        let (mut same, mut total) = (0u64, 0u64);
+        for s in sentences.values() {
+            for (i, a) in s.iter().enumerate().filter(|(_, a)| former.contains(a)) {
+                for b in &s[i.saturating_sub(5)..(i + 6).min(s.len())] {
+                    if b != a {
+                        total += 1;
+                        same += u64::from(former.contains(b));
+                    }
+                }
+            }
+        }
+        let share = same as f64 / total as f64;
+        assert!(
+            share < 0.1,
+            "day {day} group {g:?}: {share} of {total} neighbours are former members"
+        );
+    }
+}
+
 #[test]
 fn day_out_of_range_is_an_error() {
     let sim = Simulation::new(&small()).unwrap();

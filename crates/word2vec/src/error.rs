@@ -65,6 +65,12 @@ pub enum ParamsError {
     /// `retire_after` is `Some(0)`.
     #[error("retire_after must be at least 1 batch when set")]
     ZeroRetireAfter,
+    /// The share given to [`crate::Model::forget`] is not a finite number in [0, 1].
+    #[error("forget share {share} is not in [0, 1]")]
+    ForgetOutOfRange {
+        /// The value given.
+        share: f32,
+    },
 }
 
 /// Everything that can go wrong in this crate.

@@ -139,6 +139,46 @@ impl<T: Token> Model<T> {
         self.step(corpus, epochs, false)
     }
 
+    /// Moves every vector a `share` of the way back to a fresh start before
+    /// the next update: input vectors towards new random ones (drawn as a
+    /// new token's are, from the seed, the batch counter and the row),
+    /// output vectors towards zero. `0` keeps the model as it is (the
+    /// i-DarkVec update); `1` forgets everything learnt but the vocabulary
+    /// and counts, as if the next update were a cold start.
+    ///
+    /// What a token learnt from its old neighbours then has to be learnt
+    /// again from the next batch: tokens whose contexts have not changed
+    /// come back to the same neighbourhood, while tokens whose contexts
+    /// changed (a group that split, or dissolved into unrelated senders)
+    /// no longer carry yesterday's similarity into today's vectors.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Params`] with [`ParamsError::ForgetOutOfRange`] when `share`
+    /// is not a finite number in [0, 1]; the model is unchanged.
+    pub fn forget(&mut self, share: f32) -> Result<()> {
+        if !(share.is_finite() && (0.0..=1.0).contains(&share)) {
+            return Err(ParamsError::ForgetOutOfRange { share }.into());
+        }
+        if share == 0.0 {
+            return Ok(());
+        }
+        let dim = self.params.vector_size;
+        let keep = 1.0 - share;
+        let scale = share / dim as f32;
+        for (row, v) in self.input.chunks_exact_mut(dim).enumerate() {
+            let mut rng =
+                Rng::derived(&[self.params.seed, u64::from(self.n_batches), row as u64, 0xF06E]);
+            for x in v {
+                *x = keep * *x + scale * rng.centred_f32();
+            }
+        }
+        for x in &mut self.output {
+            *x *= keep;
+        }
+        Ok(())
+    }
+
     /// Replaces the training parameters used by later updates.
     ///
     /// # Errors
