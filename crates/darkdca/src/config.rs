@@ -473,11 +473,25 @@ impl Config {
                 })
                 .unwrap_or_default()
         };
+        // Fields left out of files and hashes at their off value (so that
+        // older configurations keep their hash) are written here anyway:
+        // laid over a preset where they are on, a file without them would
+        // mean something else.
+        let off = |section: &str| -> Vec<String> {
+            match section {
+                "embedding" if self.embedding.forget == 0.0 => vec!["forget = 0.0".to_owned()],
+                "tracking" if self.tracking.novelty_confirm_batches == 0 => {
+                    vec!["novelty_confirm_batches = 0".to_owned()]
+                }
+                _ => Vec::new(),
+            }
+        };
         let mut out = String::with_capacity(text.len() + 256);
         let mut section: Option<String> = None;
         let flush = |out: &mut String, section: &Option<String>| {
             if let Some(name) = section {
-                let lines = unset(name);
+                let mut lines = off(name);
+                lines.extend(unset(name));
                 // Keep the blank line between sections after the comments.
                 let blank = out.ends_with("\n\n");
                 if blank {
@@ -969,6 +983,14 @@ mod tests {
         // would keep the default's optional settings.
         let paper = Config::preset(Preset::Paper);
         assert_ne!(Config::from_toml_str(&paper.to_toml_string()).unwrap(), paper);
+        // A state made before `embedding.forget` existed names the preset it
+        // was made with, whose values have changed since: its off settings
+        // are written, so the file still means what the state used.
+        let mut old = Config::preset(Preset::Recommended);
+        (old.embedding.forget, old.tracking.novelty_confirm_batches) = (0.0, 0);
+        let text = format!("preset = \"recommended\"\n{}", old.to_toml_string());
+        assert!(text.contains("forget = 0.0") && text.contains("novelty_confirm_batches = 0"));
+        assert_eq!(Config::from_toml_str(&text).unwrap(), old);
     }
 
     #[test]
