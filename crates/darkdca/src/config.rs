@@ -33,7 +33,7 @@ pub enum Preset {
     /// (`trace.top_services` [`ALL_SERVICES`]), `embedding.bootstrap_epochs`
     /// 10, `embedding.epochs` 5, `embedding.forget` 0.4,
     /// `clustering.min_samples` 5, the novelty known-share gate
-    /// `tracking.novelty_max_known_share` 0.5 and novelty confirmed after
+    /// `tracking.novelty_max_known_share` 0.4 and novelty confirmed after
     /// one more batch, `tracking.novelty_confirm_batches` 1.
     #[default]
     Recommended,
@@ -376,7 +376,7 @@ impl Config {
                 },
                 clustering: ClusteringConfig { min_samples: Some(5), ..paper.clustering },
                 tracking: TrackingConfig {
-                    novelty_max_known_share: Some(0.5),
+                    novelty_max_known_share: Some(0.4),
                     novelty_confirm_batches: 1,
                     ..paper.tracking
                 },
@@ -869,7 +869,7 @@ mod tests {
         assert_eq!(r.embedding.bootstrap_epochs, 10);
         assert_eq!(r.embedding.epochs, 5);
         assert_eq!(r.clustering.min_samples, Some(5));
-        assert_eq!(r.tracking.novelty_max_known_share, Some(0.5));
+        assert_eq!(r.tracking.novelty_max_known_share, Some(0.4));
         assert_eq!(p.tracking.novelty_max_known_share, None);
         assert_eq!(
             (r.tracking.novelty_confirm_batches, p.tracking.novelty_confirm_batches),

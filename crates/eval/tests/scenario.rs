@@ -129,7 +129,7 @@ fn the_recommended_preset_keeps_its_measured_scores() {
             .collect()
     };
     let mut prototype = raw.clone();
-    NoveltyGate { persistence: true, max_known_share: Some(0.5), ..NoveltyGate::default() }
+    NoveltyGate { persistence: true, max_known_share: Some(0.4), ..NoveltyGate::default() }
         .apply(&mut prototype);
     let confirmed = RunDay::from_results(&results).unwrap();
     assert_eq!(flags(&confirmed), flags(&prototype));
