@@ -164,16 +164,16 @@ pub struct EmbeddingConfig {
     /// whose company changed (a group that split or dissolved) then stop
     /// looking alike on the day it happens instead of days later.
     /// Default 0.
-    #[serde(default, skip_serializing_if = "is_zero_f32")]
+    #[serde(default, skip_serializing_if = "is_off")]
     pub forget: f32,
 }
 
-#[allow(
-    clippy::trivially_copy_pass_by_ref,
-    reason = "serde's skip_serializing_if passes a reference"
-)]
-fn is_zero_f32(v: &f32) -> bool {
-    *v == 0.0
+/// Whether a field that files and hashes leave out at its off value (its
+/// type's default, 0) is off. Every field using it is also written by
+/// [`Config::to_toml_string`] (its `off` list), so that a printed file
+/// keeps its meaning over a preset where the field is on.
+fn is_off<T: Default + PartialEq>(v: &T) -> bool {
+    *v == T::default()
 }
 
 /// How an embedding update merges the new batch's counts into the model's.
@@ -262,20 +262,12 @@ pub struct TrackingConfig {
     /// never confirmed. 0 (the paper) makes every flag final at once.
     /// Absent from a file means 0, so configurations written before the
     /// field existed keep their meaning.
-    #[serde(default, skip_serializing_if = "is_zero")]
+    #[serde(default, skip_serializing_if = "is_off")]
     pub novelty_confirm_batches: u32,
 }
 
 /// Largest [`TrackingConfig::novelty_confirm_batches`].
 pub const MAX_CONFIRM_BATCHES: u32 = 30;
-
-#[allow(
-    clippy::trivially_copy_pass_by_ref,
-    reason = "serde's skip_serializing_if passes a reference"
-)]
-fn is_zero(v: &u32) -> bool {
-    *v == 0
-}
 
 /// How senders get the labels that purity and majority labels use.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
