@@ -1,6 +1,7 @@
 //! Expanding the `CAPTURES` arguments into a list of files.
 
-use std::collections::HashSet;
+use std::collections::HashMap;
+use std::collections::hash_map::Entry;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
@@ -67,17 +68,48 @@ pub fn expand(args: &[String]) -> Result<Vec<PathBuf>> {
             return Err(NoInput { arg: arg.clone() }.into());
         }
     }
-    // The same file reached twice (two arguments, a symlink): read once.
-    let mut seen = HashSet::new();
-    files.retain(|f| {
-        let key = std::fs::canonicalize(f).unwrap_or_else(|_| f.clone());
-        let first = seen.insert(key);
-        if !first {
-            warn!("{}: the same file is given more than once; read once", f.display());
-        }
-        first
-    });
+    dedup(&mut files);
     Ok(files)
+}
+
+/// What makes two paths the same file: its device and inode where the
+/// platform has them (symbolic and hard links, `a/./b`, `a/../a/b`), else
+/// its canonical path.
+#[derive(Debug, PartialEq, Eq, Hash)]
+enum FileKey {
+    Inode(u64, u64),
+    Path(PathBuf),
+}
+
+fn file_key(path: &Path) -> FileKey {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        if let Ok(m) = std::fs::metadata(path) {
+            return FileKey::Inode(m.dev(), m.ino());
+        }
+    }
+    FileKey::Path(std::fs::canonicalize(path).unwrap_or_else(|_| path.to_owned()))
+}
+
+/// Keeps the first of several paths to the same file (two arguments, a
+/// link, a folder and a file in it), with a warning for each other one.
+fn dedup(files: &mut Vec<PathBuf>) {
+    let mut seen = HashMap::new();
+    files.retain(|f| match seen.entry(file_key(f)) {
+        Entry::Vacant(v) => {
+            v.insert(f.clone());
+            true
+        }
+        Entry::Occupied(o) => {
+            warn!(
+                "{}: the same file as {}, given more than once; read once",
+                f.display(),
+                o.get().display()
+            );
+            false
+        }
+    });
 }
 
 /// Input files under `dir`, recursively. Symbolic links to folders are not
@@ -95,4 +127,32 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn links_and_dotted_paths_to_one_file_are_read_once() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path();
+        let a = dir.join("a.pcap");
+        std::fs::write(&a, b"x").unwrap();
+        std::fs::write(dir.join("b.pcap"), b"y").unwrap();
+        std::fs::hard_link(&a, dir.join("hard.pcap")).unwrap();
+        #[cfg(unix)]
+        std::os::unix::fs::symlink(&a, dir.join("soft.pcap")).unwrap();
+        let d = dir.display();
+        let args = [
+            format!("{d}/a.pcap"),
+            format!("{d}/./a.pcap"),
+            format!("{d}/../{}/a.pcap", dir.file_name().unwrap().to_str().unwrap()),
+            format!("{d}/hard.pcap"),
+            format!("{d}/soft.pcap"),
+            format!("{d}"),
+        ];
+        let files = expand(&args).unwrap();
+        assert_eq!(files, vec![a, dir.join("b.pcap")]);
+    }
 }

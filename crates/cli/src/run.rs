@@ -9,7 +9,7 @@ use darkdca::input::{CsvChoice, DayBatch, DayStream, RecordSource};
 use darkdca::output::{self, Formats};
 use darkdca::result::InputIssue;
 use darkdca::state::{StateDir, StateLock};
-use darkdca::trace::CsvLayout;
+use darkdca::trace::{CsvLayout, Malformed};
 use darkdca::{Config, Error, GroundTruth, Observer, Pipeline, Preset, Stage};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use tracing::{info, warn};
@@ -54,15 +54,46 @@ pub fn run(args: &RunArgs, quiet: bool) -> Result<()> {
         n_done: 0,
         n_skipped: 0,
         issues: Vec::new(),
+        unplaced: Vec::new(),
     };
 
     let seconds = runner.pipeline.config().trace.batch_seconds;
     let max_disorder = i64::from(args.max_disorder) * 1_000_000_000;
+    // A record jumping further than the disorder tolerance from its file's
+    // neighbours and back is a timestamp outlier; at least a minute, so
+    // that `--max-disorder 0` does not take every change of time for one.
+    let max_jump = max_disorder.max(MIN_TIME_JUMP_NS);
     let mut stream = DayStream::new(runner.pipeline.config(), max_disorder)?;
+    let mut totals = InputTotals::default();
     for path in &files {
         bar.set_message(format!("reading {}", path.display()));
-        let mut source = RecordSource::open(path, &csv)
-            .with_context(|| format!("cannot read {}", path.display()))?;
+        let mut source = match RecordSource::open(path, &csv) {
+            Ok(source) => source.max_time_jump_ns(Some(max_jump)),
+            Err(e) if args.allow_partial => {
+                // Nothing of the file is read; the next day lists it.
+                let message = match &e {
+                    Error::Trace { source } => source.to_string(),
+                    other => other.to_string(),
+                };
+                warn!("skipped: {message}");
+                runner.unplaced.push(InputIssue {
+                    file: path.display().to_string(),
+                    error: Some(message),
+                    n_malformed: 0,
+                    n_records: 0,
+                });
+                totals.n_files_skipped += 1;
+                bar.inc(1);
+                continue;
+            }
+            Err(e) => {
+                return Err(anyhow::Error::new(e).context(format!(
+                    "cannot read {}; rerun with --allow-partial to skip unreadable files",
+                    path.display()
+                )));
+            }
+        };
+        let late_before = stream.report().n_late_dropped;
         let mut range: Option<(u64, u64)> = None;
         let mut error = None;
         for rec in source.by_ref() {
@@ -95,17 +126,39 @@ pub fn run(args: &RunArgs, quiet: bool) -> Result<()> {
             }
         }
         let report = source.report();
+        totals.n_records += report.n_records;
+        totals.n_outliers += report.malformed(Malformed::TimestampOutlier);
         if report.n_records == 0 {
-            return Err(BadCapture(format!(
-                "no records read from {} ({} frames or rows, {} malformed)",
+            let message = format!(
+                "no records read from {} ({} frames or rows, {} malformed{})",
                 path.display(),
                 report.n_frames,
-                report.n_malformed()
-            ))
-            .into());
+                report.n_malformed(),
+                error.as_deref().map(|e| format!("; {e}")).unwrap_or_default()
+            );
+            if !args.allow_partial {
+                return Err(BadCapture(message).into());
+            }
+            warn!("skipped: {message}");
+            runner.unplaced.push(InputIssue {
+                file: path.display().to_string(),
+                error: Some(error.unwrap_or(message)),
+                n_malformed: report.n_malformed(),
+                n_records: 0,
+            });
+            totals.n_files_skipped += 1;
+            bar.inc(1);
+            continue;
         }
         if report.n_malformed() > 0 {
-            warn!("{}: {} malformed frames or rows skipped", path.display(), report.n_malformed());
+            let reasons: Vec<String> =
+                report.malformed_counts().map(|(m, n)| format!("{n} {}", m.name())).collect();
+            warn!(
+                "{}: {} frames or rows skipped ({})",
+                path.display(),
+                report.n_malformed(),
+                reasons.join(", ")
+            );
         }
         if let Some((lo, hi)) = range.filter(|_| error.is_some() || report.n_malformed() > 0) {
             runner.issues.push((
@@ -119,33 +172,96 @@ pub fn run(args: &RunArgs, quiet: bool) -> Result<()> {
                 },
             ));
         }
+        // Records of this file whose day was committed before they came:
+        // that day cannot list them any more, the next one does.
+        let late = stream.report().n_late_dropped - late_before;
+        if late > 0 {
+            warn!(
+                "{}: {late} records arrived after their day was closed and were left out (see --max-disorder)",
+                path.display()
+            );
+            runner.unplaced.push(InputIssue {
+                file: path.display().to_string(),
+                error: Some(format!(
+                    "{late} records arrived after their day was closed and were left out (see --max-disorder)"
+                )),
+                n_malformed: 0,
+                n_records: report.n_records,
+            });
+            totals.n_late += late;
+        }
         info!(file = %path.display(), records = report.n_records, "read");
         bar.inc(1);
     }
-    let late = stream.report().n_late_dropped;
+    if totals.n_records == 0 {
+        return Err(BadCapture(format!(
+            "no records read from any of the {} input file(s)",
+            files.len()
+        ))
+        .into());
+    }
     for b in stream.finish() {
         runner.day(&b)?;
     }
     bar.finish_and_clear();
-    if late > 0 {
-        warn!(
-            "{late} records arrived after their day was closed and were left out (see --max-disorder)"
-        );
-    }
     if !args.no_report && !runner.pipeline.days().is_empty() {
         let page = crate::report::write(&args.state, &args.out, args.title.clone())?;
         info!(page = %page.display(), "report written");
     }
+    if !runner.unplaced.is_empty() {
+        // No day was processed after these problems: the log keeps them.
+        for issue in &runner.unplaced {
+            warn!(
+                "{}: not listed in any day: {}",
+                issue.file,
+                issue.error.as_deref().unwrap_or("")
+            );
+        }
+    }
     if !quiet {
         crate::stdout(&format!(
-            "{} day(s) processed, {} skipped; state in {}, outputs and report in {}\n",
+            "{} day(s) processed, {} skipped{}; state in {}, outputs and report in {}\n",
             runner.n_done,
             runner.n_skipped,
+            totals.describe(),
             args.state.display(),
             args.out.display()
         ))?;
     }
     Ok(())
+}
+
+/// Smallest jump in time taken for a timestamp outlier, whatever
+/// `--max-disorder` says: one minute.
+const MIN_TIME_JUMP_NS: i64 = 60_000_000_000;
+
+/// What the inputs lost over the whole run, for the closing line.
+#[derive(Debug, Default)]
+struct InputTotals {
+    n_records: u64,
+    n_outliers: u64,
+    n_late: u64,
+    n_files_skipped: usize,
+}
+
+impl InputTotals {
+    /// `""` when nothing was lost, else `"; input: ..."`.
+    fn describe(&self) -> String {
+        let mut parts = Vec::new();
+        if self.n_files_skipped > 0 {
+            parts.push(format!("{} unreadable file(s) skipped", self.n_files_skipped));
+        }
+        if self.n_outliers > 0 {
+            parts.push(format!("{} record(s) with an outlier timestamp skipped", self.n_outliers));
+        }
+        if self.n_late > 0 {
+            parts.push(format!(
+                "{} record(s) left out for arriving after their day was closed",
+                self.n_late
+            ));
+        }
+        if parts.is_empty() { String::new() } else { format!("; input: {}", parts.join(", ")) }
+    }
 }
 
 /// Opens the state: resumed as stored when no configuration is given,
@@ -219,6 +335,9 @@ struct Runner<'a> {
     n_skipped: usize,
     /// Input problems with the range of batch ids their file covered.
     issues: Vec<(u64, u64, InputIssue)>,
+    /// Input problems no day can be told from (a file skipped, records
+    /// late for a day already committed): listed by the next day processed.
+    unplaced: Vec<InputIssue>,
 }
 
 impl Runner<'_> {
@@ -237,12 +356,13 @@ impl Runner<'_> {
                 return Err(anyhow::Error::new(e).context("use --skip-processed to skip such days"));
             }
         }
-        let issues = self
+        let mut issues: Vec<InputIssue> = self
             .issues
             .iter()
             .filter(|(lo, hi, _)| (*lo..=*hi).contains(&id))
             .map(|(_, _, i)| i.clone())
             .collect();
+        issues.append(&mut self.unplaced);
         self.pipeline.set_input_issues(issues);
         let mut observer = BarObserver { bar: &self.bar };
         let mut result =
@@ -292,4 +412,167 @@ fn progress_bar(n_files: u64, quiet: bool) -> ProgressBar {
     bar.set_style(style);
     bar.enable_steady_tick(Duration::from_millis(120));
     bar
+}
+
+#[cfg(test)]
+mod tests {
+    use std::net::Ipv4Addr;
+    use std::path::{Path, PathBuf};
+
+    use clap::Parser;
+    use darkdca::trace::{Addr, PacketRecord, PcapWriter, WriterOptions, proto, tcp_flags};
+
+    use super::*;
+    use crate::cli::{Cli, Command};
+
+    const DAY_NS: i64 = 86_400_000_000_000;
+    /// 2026-01-01.
+    const DAY0: i64 = 20_454;
+
+    /// Two groups of 12 senders probing their own port, one packet a
+    /// second from the start of day `d`.
+    fn day(d: i64) -> Vec<PacketRecord> {
+        (0..144i64)
+            .map(|k| PacketRecord {
+                ts_ns: (DAY0 + d) * DAY_NS + (k + 1) * 1_000_000_000,
+                src: Addr::V4(Ipv4Addr::new(10, (k % 2) as u8 + 1, 0, ((k / 2) % 12) as u8)),
+                dst: Some(Addr::V4(Ipv4Addr::new(192, 0, 2, 1))),
+                proto: proto::TCP,
+                src_port: Some(40_000),
+                dst_port: Some(if k % 2 == 0 { 22 } else { 445 }),
+                tcp_flags: Some(tcp_flags::SYN),
+                tcp_seq: Some(1),
+                len: 40,
+                count: 1,
+                mirai_label: None,
+            })
+            .collect()
+    }
+
+    fn write_pcap(path: &Path, records: &[PacketRecord]) {
+        let file = std::fs::File::create(path).unwrap();
+        let mut w = PcapWriter::new(file, WriterOptions::default()).unwrap();
+        for r in records {
+            w.write_record(r).unwrap();
+        }
+        w.finish().unwrap();
+    }
+
+    /// Runs `darkdca run` quietly on `inputs` with a small configuration.
+    fn run_on(dir: &Path, inputs: &[PathBuf], extra: &[&str]) -> Result<()> {
+        let small = dir.join("small.toml");
+        std::fs::write(
+            &small,
+            "[embedding]\nvector_size = 16\nbootstrap_epochs = 3\nepochs = 2\nthreads = 1\n",
+        )?;
+        let mut argv: Vec<String> = vec!["darkdca".into(), "run".into()];
+        argv.extend(inputs.iter().map(|p| p.display().to_string()));
+        for (k, v) in [("--state", dir.join("state")), ("--out", dir.join("out"))] {
+            argv.extend([k.to_string(), v.display().to_string()]);
+        }
+        argv.extend(["--config".into(), small.display().to_string(), "--no-report".into()]);
+        argv.extend(extra.iter().map(|s| (*s).to_string()));
+        let Command::Run(args) = Cli::try_parse_from(argv)?.command else {
+            unreachable!("a run command was parsed")
+        };
+        run(&args, true)
+    }
+
+    fn day_json(dir: &Path, day: &str) -> serde_json::Value {
+        let path = dir.join(format!("out/days/{day}.json"));
+        serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap()
+    }
+
+    fn days_done(dir: &Path) -> Vec<String> {
+        let mut days: Vec<String> = std::fs::read_dir(dir.join("out/days"))
+            .unwrap()
+            .filter_map(|e| {
+                e.unwrap().file_name().to_str()?.strip_suffix(".json").map(String::from)
+            })
+            .collect();
+        days.sort();
+        days
+    }
+
+    #[test]
+    fn an_outlier_packet_neither_cuts_a_day_nor_invents_one() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path();
+        for odd_day in [1_461, -9_000] {
+            let _ = std::fs::remove_dir_all(dir.join("state"));
+            let _ = std::fs::remove_dir_all(dir.join("out"));
+            let mut recs = day(0);
+            recs[70].ts_ns = (DAY0 + odd_day) * DAY_NS; // 2030 or 2001
+            write_pcap(&dir.join("a.pcap"), &recs);
+            write_pcap(&dir.join("b.pcap"), &day(1));
+            run_on(dir, &[dir.join("a.pcap")], &[]).unwrap();
+            assert_eq!(days_done(dir), vec!["2026-01-01"]);
+            let json = day_json(dir, "2026-01-01");
+            let issue = &json["stats"]["input_issues"][0];
+            assert_eq!(issue["n_malformed"], 1, "{json}");
+            assert_eq!(issue["n_records"], 143, "{json}");
+            // The next real day is not refused.
+            run_on(dir, &[dir.join("b.pcap")], &[]).unwrap();
+            assert_eq!(days_done(dir), vec!["2026-01-01", "2026-01-02"]);
+        }
+    }
+
+    #[test]
+    fn empty_files_stop_the_run_unless_partial_input_is_allowed() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path();
+        let caps = dir.join("caps");
+        std::fs::create_dir_all(&caps).unwrap();
+        write_pcap(&caps.join("a.pcap"), &day(0));
+        std::fs::write(caps.join("b.pcap"), b"").unwrap();
+        write_pcap(&caps.join("c.pcap"), &[]);
+        let err = run_on(dir, std::slice::from_ref(&caps), &[]).unwrap_err();
+        assert!(format!("{err:#}").contains("b.pcap"), "{err:#}");
+        assert!(format!("{err:#}").contains("--allow-partial"), "{err:#}");
+        run_on(dir, &[caps], &["--allow-partial"]).unwrap();
+        assert_eq!(days_done(dir), vec!["2026-01-01"]);
+        let json = day_json(dir, "2026-01-01");
+        let issues = json["stats"]["input_issues"].as_array().unwrap();
+        let files: Vec<&str> = issues.iter().map(|i| i["file"].as_str().unwrap()).collect();
+        assert!(files.len() == 2 && files[0].ends_with("b.pcap"), "{json}");
+        assert!(files[1].ends_with("c.pcap"), "{json}");
+        assert!(issues[0]["error"].as_str().unwrap().contains("truncated"), "{json}");
+    }
+
+    #[test]
+    fn only_unreadable_files_are_bad_input_even_when_allowed() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path();
+        std::fs::write(dir.join("b.pcap"), b"").unwrap();
+        let err = run_on(dir, &[dir.join("b.pcap")], &["--allow-partial"]).unwrap_err();
+        assert!(err.downcast_ref::<BadCapture>().is_some(), "{err:#}");
+    }
+
+    #[test]
+    fn records_late_for_a_committed_day_are_listed_by_the_next_day() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path();
+        write_pcap(&dir.join("d0.pcap"), &day(0));
+        write_pcap(&dir.join("d2.pcap"), &day(2));
+        write_pcap(&dir.join("late.pcap"), &day(0)[..10]);
+        let inputs = ["d0.pcap", "d2.pcap", "late.pcap"].map(|f| dir.join(f));
+        run_on(dir, &inputs, &[]).unwrap();
+        assert_eq!(days_done(dir), vec!["2026-01-01", "2026-01-03"]);
+        let json = day_json(dir, "2026-01-03");
+        let issue = &json["stats"]["input_issues"][0];
+        assert!(issue["file"].as_str().unwrap().ends_with("late.pcap"), "{json}");
+        let error = issue["error"].as_str().unwrap();
+        assert!(error.starts_with("10 records arrived after their day was closed"), "{json}");
+    }
+
+    #[test]
+    fn the_closing_line_names_what_the_inputs_lost() {
+        assert_eq!(InputTotals::default().describe(), "");
+        let t = InputTotals { n_records: 5, n_outliers: 2, n_late: 3, n_files_skipped: 1 };
+        assert_eq!(
+            t.describe(),
+            "; input: 1 unreadable file(s) skipped, 2 record(s) with an outlier timestamp \
+             skipped, 3 record(s) left out for arriving after their day was closed"
+        );
+    }
 }

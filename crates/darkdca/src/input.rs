@@ -112,7 +112,23 @@ impl RecordSource {
         ))
     }
 
-    /// What the reader counted so far (frames or rows, malformed ones).
+    /// Sets the reader's timestamp check: a record (or a run of at most
+    /// three) whose time jumps more than `ns` away from the records around
+    /// it in the file, while those agree with each other, is skipped and
+    /// counted as a timestamp outlier in [`RecordSource::report`]; `None`
+    /// turns the check off. The default is one hour (see the trace crate's
+    /// `CaptureReader::max_time_jump_ns`).
+    #[must_use]
+    pub fn max_time_jump_ns(self, ns: Option<i64>) -> Self {
+        let inner = match self.inner {
+            Inner::Capture(r) => Inner::Capture(Box::new(r.max_time_jump_ns(ns))),
+            Inner::Csv(r) => Inner::Csv(Box::new(r.max_time_jump_ns(ns))),
+        };
+        Self { inner }
+    }
+
+    /// What the reader counted so far (frames or rows, malformed ones,
+    /// timestamp outliers).
     #[must_use]
     pub fn report(&self) -> &trace::ReadReport {
         match &self.inner {

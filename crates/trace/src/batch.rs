@@ -7,6 +7,7 @@ use std::fmt;
 use crate::decode::{decode, fast_ethernet_ipv4};
 use crate::error::{Error, Result};
 use crate::link::LinkType;
+use crate::outlier::TimeGuard;
 use crate::prefix::Prefix;
 use crate::record::{Addr, PacketRecord, proto};
 use crate::service::{N_KEYS, Service, service_key};
@@ -853,6 +854,14 @@ pub struct BatchReport {
     pub n_batches: u64,
 }
 
+/// A record held by the timestamp check of [`Batcher::feed_capture`]:
+/// a fast-path frame, not yet through the direction filter, or any other.
+#[derive(Debug)]
+enum Held {
+    V4(Item),
+    Record(PacketRecord),
+}
+
 /// Records on their way into a [`Batcher`]: each is pushed `AHEAD`
 /// records after it arrives. Meanwhile its sender's table slot is
 /// prefetched, then (half way) its id is looked up and its last-seen entry
@@ -1148,34 +1157,62 @@ impl Batcher {
     /// [`CaptureReader::next_record`](crate::CaptureReader::next_record)).
     pub fn feed_capture(&mut self, reader: &mut crate::CaptureReader) -> Result<()> {
         let mut ahead = Lookahead::default();
+        if !reader.untouched() {
+            // Records the reader's own timestamp check holds come first.
+            return self.feed_records(reader, ahead);
+        }
+        // The reader's timestamp check, run here on what the sink decodes:
+        // the usual record passes with one comparison; others wait in the
+        // guard, before the direction filter, as in `next_record`.
+        let mut guard = TimeGuard::new(reader.time_jump_ns());
         let drained = reader.drain_pcap(|link, frame, orig_len, ts_ns| {
             if link == LinkType::Ethernet
                 && let Some(f) = fast_ethernet_ipv4(frame)
             {
-                if self.accept_v4(f.dst) {
-                    let it = Item {
-                        ts_ns,
-                        src: Addr::V4(f.src.into()),
-                        dst_key: u64::from(f.dst),
-                        key: service_key(f.proto, f.dst_port),
-                        count: 1,
-                        mirai: f.mirai,
-                    };
-                    ahead.add(self, it);
+                let item = |f: &crate::decode::FastV4| Item {
+                    ts_ns,
+                    src: Addr::V4(f.src.into()),
+                    dst_key: u64::from(f.dst),
+                    key: service_key(f.proto, f.dst_port),
+                    count: 1,
+                    mirai: f.mirai,
+                };
+                if guard.passes(ts_ns) {
+                    if self.accept_v4(f.dst) {
+                        ahead.add(self, item(&f));
+                    }
+                } else {
+                    guard.hold(ts_ns, Held::V4(item(&f)), &mut |h| self.take_held(&mut ahead, h));
                 }
                 return Ok(());
             }
             let rec = decode(link, frame, orig_len, ts_ns)?;
-            if self.accept(&rec) {
-                ahead.add(self, Item::of(&rec));
+            if guard.passes(ts_ns) {
+                if self.accept(&rec) {
+                    ahead.add(self, Item::of(&rec));
+                }
+            } else {
+                guard.hold(ts_ns, Held::Record(rec), &mut |h| self.take_held(&mut ahead, h));
             }
             Ok(())
         });
-        ahead.flush(self);
-        if drained? {
-            return Ok(());
+        guard.finish(&mut |h| self.take_held(&mut ahead, h));
+        reader.count_outliers(guard.take_outliers());
+        match drained {
+            Ok(false) => self.feed_records(reader, ahead),
+            done => {
+                ahead.flush(self);
+                done.map(|_| ())
+            }
         }
-        let mut ahead = Lookahead::default();
+    }
+
+    /// Pushes the remaining records of `reader` through `next_record`.
+    fn feed_records(
+        &mut self,
+        reader: &mut crate::CaptureReader,
+        mut ahead: Lookahead,
+    ) -> Result<()> {
         while let Some(rec) = reader.next_record().inspect_err(|_| ahead.flush(self))? {
             if self.accept(&rec) {
                 ahead.add(self, Item::of(&rec));
@@ -1183,6 +1220,22 @@ impl Batcher {
         }
         ahead.flush(self);
         Ok(())
+    }
+
+    /// A record the timestamp check held and then let through.
+    fn take_held(&mut self, ahead: &mut Lookahead, h: Held) {
+        match h {
+            Held::V4(it) => {
+                if self.accept_v4(it.dst_key as u32) {
+                    ahead.add(self, it);
+                }
+            }
+            Held::Record(rec) => {
+                if self.accept(&rec) {
+                    ahead.add(self, Item::of(&rec));
+                }
+            }
+        }
     }
 
     /// The open builder whose window holds `ts_ns`, if any.

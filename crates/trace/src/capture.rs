@@ -15,6 +15,7 @@ use flate2::read::MultiGzDecoder;
 use crate::decode::{Malformed, Skip, decode};
 use crate::error::{Error, Result};
 use crate::link::LinkType;
+use crate::outlier::RecordGuard;
 use crate::record::PacketRecord;
 
 /// Size of the read buffer.
@@ -81,6 +82,16 @@ impl ReadReport {
 
     pub(crate) fn count_malformed(&mut self, reason: Malformed) {
         self.malformed[reason as usize] += 1;
+    }
+
+    /// Moves `n` records, produced and counted already, to the timestamp
+    /// outliers.
+    #[inline]
+    pub(crate) fn count_outliers(&mut self, n: u64) {
+        if n > 0 {
+            self.n_records = self.n_records.saturating_sub(n);
+            self.malformed[Malformed::TimestampOutlier as usize] += n;
+        }
     }
 }
 
@@ -270,6 +281,7 @@ pub struct CaptureReader {
     format: Format,
     report: ReadReport,
     done: bool,
+    guard: RecordGuard,
 }
 
 impl std::fmt::Debug for CaptureReader {
@@ -321,6 +333,7 @@ impl CaptureReader {
             },
             report: ReadReport::default(),
             done: false,
+            guard: RecordGuard::default(),
         };
         reader.format = reader.read_file_header()?;
         Ok(reader)
@@ -350,6 +363,55 @@ impl CaptureReader {
     /// [`Error::UnknownLinkType`] / [`Error::UnknownInterface`] for pcapng
     /// packets on an unusable interface, [`Error::Read`] on I/O failure.
     pub fn next_record(&mut self) -> Result<Option<PacketRecord>> {
+        loop {
+            if self.guard.idle() {
+                let read = self.next_frame_record();
+                if let Ok(Some(rec)) = &read
+                    && self.guard.passes(rec.ts_ns)
+                {
+                    return read;
+                }
+                self.guard.offer(read, &mut self.report);
+            } else if let Some(out) = self.guard.next_out() {
+                return out;
+            }
+        }
+    }
+
+    /// Sets the largest jump in time, in nanoseconds, between a record and
+    /// the records around it in this file (default one hour, the
+    /// batcher's default disorder); `None` turns the check off. A record
+    /// (or a run of at most three) whose time jumps further away while the
+    /// records before and after it agree with each other is skipped and
+    /// counted as [`Malformed::TimestampOutlier`]; a real gap, after which
+    /// the records go on at the new time, is kept. The crate documentation
+    /// gives the rule. Set it before reading.
+    #[must_use]
+    pub fn max_time_jump_ns(mut self, ns: Option<i64>) -> Self {
+        self.guard = RecordGuard::new(ns);
+        self
+    }
+
+    /// The largest jump in time allowed (see
+    /// [`CaptureReader::max_time_jump_ns`]), `None` when unchecked.
+    #[must_use]
+    pub fn time_jump_ns(&self) -> Option<i64> {
+        self.guard.max_jump_ns()
+    }
+
+    /// Whether no record has been read yet through `next_record`.
+    pub(crate) fn untouched(&self) -> bool {
+        self.guard.untouched()
+    }
+
+    /// Counts records found to be timestamp outliers after they were
+    /// counted as records.
+    pub(crate) fn count_outliers(&mut self, n: u64) {
+        self.report.count_outliers(n);
+    }
+
+    /// The next decoded record, before the timestamp check.
+    fn next_frame_record(&mut self) -> Result<Option<PacketRecord>> {
         while !self.done {
             let frame = match self.next_frame() {
                 Ok(Some(f)) => f,

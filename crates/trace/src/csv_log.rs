@@ -10,6 +10,7 @@ use crate::OpaqueNames;
 use crate::capture::{ReadReport, maybe_gunzip};
 use crate::decode::Malformed;
 use crate::error::{Error, Result};
+use crate::outlier::RecordGuard;
 use crate::record::{Addr, PacketRecord, proto, tcp_flags};
 use crate::time::{parse_epoch_secs, parse_utc};
 
@@ -209,6 +210,7 @@ pub struct CsvReader {
     index: HashMap<String, u32>,
     report: ReadReport,
     done: bool,
+    guard: RecordGuard,
 }
 
 impl std::fmt::Debug for CsvReader {
@@ -301,6 +303,7 @@ impl CsvReader {
             index: HashMap::new(),
             report: ReadReport::default(),
             done: false,
+            guard: RecordGuard::default(),
         })
     }
 
@@ -339,6 +342,33 @@ impl CsvReader {
     /// invalid quoting), [`Error::Read`] on I/O failure. The reader is
     /// finished after an error.
     pub fn next_record(&mut self) -> Result<Option<PacketRecord>> {
+        loop {
+            if self.guard.idle() {
+                let read = self.next_row_record();
+                if let Ok(Some(rec)) = &read
+                    && self.guard.passes(rec.ts_ns)
+                {
+                    return read;
+                }
+                self.guard.offer(read, &mut self.report);
+            } else if let Some(out) = self.guard.next_out() {
+                return out;
+            }
+        }
+    }
+
+    /// Sets the largest jump in time between a row and the rows around it
+    /// (default one hour; `None` turns the check off), as
+    /// [`CaptureReader::max_time_jump_ns`](crate::CaptureReader::max_time_jump_ns)
+    /// does for captures. Set it before reading.
+    #[must_use]
+    pub fn max_time_jump_ns(mut self, ns: Option<i64>) -> Self {
+        self.guard = RecordGuard::new(ns);
+        self
+    }
+
+    /// The next parsed row, before the timestamp check.
+    fn next_row_record(&mut self) -> Result<Option<PacketRecord>> {
         while !self.done {
             match self.inner.read_byte_record(&mut self.row) {
                 Ok(false) => {

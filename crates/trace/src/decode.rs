@@ -32,11 +32,15 @@ pub enum Malformed {
     /// A CSV row has a cell that cannot be parsed, or lacks the timestamp
     /// or the sender.
     CsvField,
+    /// A well-formed record whose timestamp jumps away from the records
+    /// around it in its file and back (a corrupted or glitched time): see
+    /// [`CaptureReader::max_time_jump_ns`](crate::CaptureReader::max_time_jump_ns).
+    TimestampOutlier,
 }
 
 impl Malformed {
     /// Every reason, in declaration order.
-    pub const ALL: [Malformed; 7] = [
+    pub const ALL: [Malformed; 8] = [
         Malformed::LinkTruncated,
         Malformed::IpVersion,
         Malformed::IpTruncated,
@@ -44,6 +48,7 @@ impl Malformed {
         Malformed::Ipv6Extension,
         Malformed::TransportTruncated,
         Malformed::CsvField,
+        Malformed::TimestampOutlier,
     ];
 
     /// A short, stable name (snake case) for reports.
@@ -57,6 +62,7 @@ impl Malformed {
             Malformed::Ipv6Extension => "ipv6_extension",
             Malformed::TransportTruncated => "transport_truncated",
             Malformed::CsvField => "csv_field",
+            Malformed::TimestampOutlier => "timestamp_outlier",
         }
     }
 }

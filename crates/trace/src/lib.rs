@@ -29,6 +29,9 @@
 //!   [`CsvLayout`]: presets for the i-DarkVec files ([`CsvLayout::darkvec`])
 //!   and the AWS honeypot log ([`CsvLayout::marx`]), or any column mapping.
 //!   Pseudonyms become [`Addr::Opaque`] ids named in [`OpaqueNames`].
+//! * Both readers skip *timestamp outliers*: a record whose time jumps
+//!   far from the rest of its file and back (see below). They are counted
+//!   in the [`ReadReport`] as [`Malformed::TimestampOutlier`].
 //! * [`Batcher`] assigns records to windows of [`BatchParams`], drops
 //!   packets addressed outside the telescope's prefixes, and puts slightly
 //!   out-of-order records (several files per day, files spanning midnight)
@@ -124,6 +127,40 @@
 //! * **Duplicates** in logs are kept: rows with one-second resolution repeat
 //!   legitimately.
 //!
+//! # Timestamp outliers
+//!
+//! One packet with a broken time (a 2030 or a 2000 date in a capture of
+//! 2021) would otherwise open a batch of its own, or close the real one
+//! early so that the rest of it arrives late and is dropped. Each reader
+//! therefore checks times within its own file, in one pass with a bounded
+//! look-ahead ([`CaptureReader::max_time_jump_ns`],
+//! [`CsvReader::max_time_jump_ns`]; one hour by default, `None` turns it
+//! off). Two times *agree* when they are at most that far apart.
+//!
+//! * A record that agrees with the last record let through passes at
+//!   once: one comparison, the only cost for almost every record.
+//! * Otherwise it is held, with at most two more that do not agree either.
+//!   If a later record agrees with the last one let through, the held
+//!   records (at most three in a row) were an excursion: they are skipped
+//!   and counted. If a fourth record in a row does not agree, the capture
+//!   really moved on (missing days, a gap): the first held record passes
+//!   and the others are judged again from it.
+//! * At the start of a file, up to three leading records are outliers when
+//!   the two records after them agree with each other and not with them,
+//!   or when the first record's time comes back after them.
+//! * At the end of a file (and before a read error) the held records are
+//!   outliers only if the last record let through agreed with the one
+//!   before it and no two held records agree with each other; otherwise
+//!   they pass.
+//!
+//! So a real gap passes unchanged once four records in a row are at the
+//! new time, a file of sparse records (hours apart, none agreeing) passes
+//! whole, and files are judged separately: several files per day, files
+//! spanning midnight and files a few minutes out of order are untouched.
+//! Held records wait in file order, so the batcher sees records exactly
+//! as before, minus the outliers. [`Batcher::feed_capture`] runs the same
+//! check on its fast path.
+//!
 //! # Memory
 //!
 //! Readers use constant memory. While a batch is open it keeps, per
@@ -169,7 +206,11 @@
 //! * CSV date-time text is taken as UTC; time zones are not interpreted
 //!   beyond a `Z` or `+00:00` suffix.
 //! * Records too late for the disorder tolerance are kept out of time order
-//!   while their batch is open and dropped after (both counted).
+//!   while their batch is open and dropped after (both counted in the
+//!   [`BatchReport`]).
+//! * The timestamp check cannot tell a lone record at the very end of a
+//!   sparse file (hours from the record before, which is hours from its
+//!   own predecessor) from a real gap: it is kept.
 //!
 //! # References
 //!
@@ -186,6 +227,7 @@ mod csv_log;
 mod decode;
 mod error;
 mod link;
+mod outlier;
 mod prefix;
 mod record;
 mod service;
