@@ -163,13 +163,19 @@ pub struct Reidentification {
     pub restored: bool,
 }
 
-/// Novel or re-identified.
+/// Novel, re-identified, or the successor of clusters of the previous batch.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum Novelty {
-    /// No earlier cluster in the look-back reaches the threshold.
+    /// No earlier cluster in the look-back reaches the threshold, and no cluster of `t`
+    /// split into it or was absorbed into it.
     Novel,
     /// The best-matching earlier cluster.
     Reidentified(Reidentification),
+    /// No earlier cluster reaches the look-back threshold, but lag 1 is in the look-back
+    /// and clusters of `t` split into it or were absorbed into it
+    /// ([`Emergence::split_from`], [`Emergence::absorbed`]): it continues them, so it is
+    /// not novel. It gets a fresh lineage, as a novelty would.
+    Successor,
 }
 
 /// Why a cluster of `t + 1` has no survivor, and what it is.
@@ -179,14 +185,18 @@ pub struct Emergence {
     pub provenance: Provenance,
     /// Clusters of `t` absorbed into it, in increasing id order.
     pub absorbed: Vec<ClusterId>,
-    /// Novel or re-identified.
+    /// Clusters of `t` that split with it as one of their parts, in increasing id order.
+    #[serde(default)]
+    pub split_from: Vec<ClusterId>,
+    /// Novel, re-identified or successor.
     pub novelty: Novelty,
 }
 
 /// How a cluster of `t + 1` came to be.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum Origin {
-    /// The tracker's first batch: nothing to compare with, not counted as emerged.
+    /// The tracker's first batch with any cluster: no history to compare with, not
+    /// counted as emerged (earlier batches, if any, had only noise).
     FirstBatch,
     /// A cluster of `t` survived into it.
     Survived {
@@ -232,7 +242,8 @@ impl NextCluster {
     }
 }
 
-/// Counts per transition kind, and of emerged, novel and re-identified clusters.
+/// Counts per transition kind, and of emerged, novel, re-identified and successor
+/// clusters.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct TransitionCounts {
     /// Clusters of `t` that became inactive.
@@ -253,6 +264,10 @@ pub struct TransitionCounts {
     pub reidentified: usize,
     /// Re-identified clusters that took their old lineage back.
     pub restored: usize,
+    /// Emerged clusters that continue split or absorbed clusters of `t`
+    /// ([`Novelty::Successor`]).
+    #[serde(default)]
+    pub successors: usize,
 }
 
 /// The analysis of one pushed batch `t + 1` against the previous batch `t`.
@@ -297,6 +312,7 @@ impl BatchAnalysis {
                 c.emerged += 1;
                 match &e.novelty {
                     Novelty::Novel => c.novel += 1,
+                    Novelty::Successor => c.successors += 1,
                     Novelty::Reidentified(r) => {
                         c.reidentified += 1;
                         c.restored += usize::from(r.restored);

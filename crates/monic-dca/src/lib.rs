@@ -69,10 +69,14 @@
 //! cluster `Y`; split if some cluster other than noise has `r ≥ τ1`; disappeared
 //! otherwise. `X` survives into `Y` if it is the only strong match of `Y` or holds
 //! `OL(Y, X) ≥ τ0`, else it is absorbed. A cluster `Y` of `t + 1` emerged when nothing
-//! survived into it; it is novel when no earlier cluster `X` within the look-back has a
-//! backward overlap ([`rules::backward_overlap`]) of at least the look-back threshold,
-//! otherwise it is re-identified with the best one (largest backward overlap, then
-//! largest shared weight, then most recent batch, then smallest cluster id).
+//! survived into it. It is re-identified when some earlier cluster `X` within the
+//! look-back has a backward overlap ([`rules::backward_overlap`]) of at least the
+//! look-back threshold, with the best one (largest backward overlap, then largest shared
+//! weight, then most recent batch, then smallest cluster id). Otherwise, when lag 1 is in
+//! the look-back and a cluster of `t` split into `Y` or was absorbed into it, `Y` is a
+//! [`Novelty::Successor`]: it continues that cluster. Otherwise it is novel. Novelty
+//! needs history: the clusters of the first batch that has any cluster are
+//! [`Origin::FirstBatch`], never novel.
 //!
 //! # Paper and reference code
 //!
@@ -101,6 +105,9 @@
 //! - Weighted members: every count becomes a sum of weights; intersections use the
 //!   weights of the set in the denominator. Unit weights give the paper's rules.
 //! - Internal transitions of survivors ([`InternalChange`]): size ratio and churn.
+//! - Split parts and absorbing clusters are successors, not novelties (the paper would
+//!   call them novel when their backward overlap is below τ0), and a cold start (first
+//!   batches without clusters) does not make the first clusters novel.
 //! - Lineage ids and the lineage graph.
 //!
 //! # Limitations

@@ -64,7 +64,20 @@ struct Flows {
 /// # Decisions on open cases
 ///
 /// - *First batch.* Its clusters get fresh lineages and [`Origin::FirstBatch`]; they
-///   are not counted as emerged and have no transitions.
+///   are not counted as emerged and have no transitions. Novelty needs history, so
+///   the first batch is the first one *with a cluster*: when the first batches hold
+///   only noise (a cold start), the clusters of the first batch that has any are
+///   `FirstBatch` too, not novel. Example: batch 0 all noise `{1..5}`, batch 1
+///   `Y = {1..10}`: `Y` is `FirstBatch`, lineage L0.
+/// - *Successors are not novel.* When lag 1 is in the look-back (the paper's rule),
+///   the transition rules have already compared `t` with `t + 1`, using the active
+///   shares `r`; an emerged `Y` into which a cluster of `t` split or was absorbed
+///   continues that cluster, so when no earlier cluster reaches the look-back
+///   threshold it is [`Novelty::Successor`] (fresh lineage), not novel. Example:
+///   `X = {1..10}` splits into `Y1 = {1..5} ∪ {11..20}` (`r = 0.5`) and
+///   `Y2 = {6..9} ∪ {21..30}` (`r = 0.4`), 10 in noise; `OL(X, Y1) = 0.5` and
+///   `OL(X, Y2) = 0.4` stay below 0.65, yet both are successors of `X`. With the
+///   reference preset (lags from 2) both are novel, as in the reference code.
 /// - *Gaps.* Batch ids need only increase; `t` is always the previously pushed batch,
 ///   and look-back lags are id differences, so a missing day counts as a lag.
 /// - *Lag 1 in the paper's look-back.* The paper tests every earlier batch, `t`
@@ -252,7 +265,8 @@ impl<M: Clone + Eq + Hash, S: BuildHasher + Default> Tracker<M, S> {
 }
 
 /// Two-batch comparison: the analysis of `next` against `prev`, as the second push of a
-/// fresh tracker (batch ids 0 and 1; novelty then only sees `prev`).
+/// fresh tracker (batch ids 0 and 1; novelty then only sees `prev`). When `prev` has no
+/// cluster, `next`'s clusters are [`Origin::FirstBatch`] (see [`Tracker`]).
 ///
 /// # Errors
 ///
@@ -280,10 +294,15 @@ impl Core {
             counts: Default::default(),
         };
         let mut plan = Plan { reidentified_nodes: vec![None; next.ids.len()] };
-        let Some(prev) = &self.prev else {
-            analysis.clusters = first_batch(next, self.next_lineage);
-            analysis.count();
-            return (analysis, plan);
+        // Novelty needs history: until some batch has had a cluster, every cluster is
+        // of the first batch (see "Decisions on open cases").
+        let prev = match &self.prev {
+            Some(prev) if !self.past_weights.is_empty() => prev,
+            _ => {
+                analysis.clusters = first_batch(next, self.next_lineage);
+                analysis.count();
+                return (analysis, plan);
+            }
         };
 
         // Where each cluster of t went, and where each cluster of t + 1 came from.
@@ -298,6 +317,7 @@ impl Core {
         let survived = resolve(&rows, &decisions, next, p.match_threshold());
         let mut predecessor: Vec<Option<usize>> = vec![None; next.ids.len()];
         let mut absorbed_into: Vec<Vec<ClusterId>> = vec![Vec::new(); next.ids.len()];
+        let mut split_into: Vec<Vec<ClusterId>> = vec![Vec::new(); next.ids.len()];
         for (i, row) in rows.iter().enumerate() {
             let lineage = self.graph.node(prev.nodes[i]).lineage;
             let transition = transition(row, &decisions[i], survived[i], next, p);
@@ -307,6 +327,11 @@ impl Core {
                 }
                 Transition::Absorbed { into } => {
                     absorbed_into[cluster_index(next, into.cluster)].push(prev.partition.ids[i]);
+                }
+                Transition::Split { parts } => {
+                    for part in parts {
+                        split_into[cluster_index(next, part.cluster)].push(prev.partition.ids[i]);
+                    }
                 }
                 _ => {}
             }
@@ -338,15 +363,22 @@ impl Core {
                 None => {
                     plan.reidentified_nodes[j] = novelty[j].map(|(node, _)| node);
                     let absorbed = std::mem::take(&mut absorbed_into[j]);
+                    let split_from = std::mem::take(&mut split_into[j]);
                     let (from_noise, column) = (noise_in[j], columns[j].as_slice());
-                    let e = self.emergence(
+                    let mut e = self.emergence(
                         &prev.partition,
                         group.total,
                         from_noise,
                         column,
                         novelty[j],
                     );
-                    (Origin::Emerged(Emergence { absorbed, ..e }), LineageId(0))
+                    // Lag 1 in the look-back: the transition rules already tie `Y` to the
+                    // clusters of t that split into it or were absorbed into it.
+                    let continues = !(absorbed.is_empty() && split_from.is_empty());
+                    if e.novelty == Novelty::Novel && continues && p.look_back().contains(1) {
+                        e.novelty = Novelty::Successor;
+                    }
+                    (Origin::Emerged(Emergence { absorbed, split_from, ..e }), LineageId(0))
                 }
             };
             analysis.clusters.push(NextCluster {
@@ -363,8 +395,8 @@ impl Core {
     }
 
     /// The emergence of a cluster of `t + 1` of weight `y_weight`, from its flows in
-    /// (`w_Y(Y ∩ N_t)` and its column) and its best earlier match; `absorbed` is left
-    /// empty for the caller.
+    /// (`w_Y(Y ∩ N_t)` and its column) and its best earlier match; `absorbed` and
+    /// `split_from` are left empty for the caller.
     fn emergence(
         &self,
         prev: &IPartition,
@@ -387,7 +419,7 @@ impl Core {
             None => Novelty::Novel,
         };
         let provenance = provenance(prev, y_weight, from_noise, column);
-        Emergence { provenance, absorbed: Vec::new(), novelty }
+        Emergence { provenance, absorbed: Vec::new(), split_from: Vec::new(), novelty }
     }
 
     /// One pass over the members of `t + 1`, each looked up in the previous batch's

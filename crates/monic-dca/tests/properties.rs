@@ -3,8 +3,8 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 use monic_dca::{
-    BatchAnalysis, ClusterId, FastHashBuilder, Origin, Params, Partition, Tracker, Transition,
-    TransitionKind, compare,
+    BatchAnalysis, ClusterId, FastHashBuilder, Novelty, Origin, Params, Partition, Tracker,
+    Transition, TransitionKind, compare,
 };
 use proptest::prelude::*;
 
@@ -97,7 +97,35 @@ fn check_invariants(prev: &Partition<u32>, next: &Partition<u32>, a: &BatchAnaly
         match &y.origin {
             Origin::Survived { from } => assert_eq!(s, &[*from]),
             Origin::Emerged(_) => assert!(s.is_empty()),
-            Origin::FirstBatch => panic!("second batch"),
+            // A first batch of noise only leaves no history (cold start).
+            Origin::FirstBatch => assert_eq!(prev.n_clusters(), 0),
+        }
+    }
+
+    // With lag 1 in the look-back, a cluster of t + 1 that a split or an absorption
+    // points to is never novel: novel clusters have no predecessor at all.
+    let mut targeted: HashMap<ClusterId, Vec<ClusterId>> = HashMap::new();
+    for t in &a.transitions {
+        if matches!(t.transition.kind(), TransitionKind::Split | TransitionKind::Absorbed) {
+            for y in t.transition.targets() {
+                targeted.entry(y.cluster).or_default().push(t.cluster);
+            }
+        }
+    }
+    for y in &a.clusters {
+        let from = targeted.get(&y.cluster);
+        if let Origin::Emerged(e) = &y.origin {
+            let mut listed: Vec<ClusterId> =
+                e.absorbed.iter().chain(&e.split_from).copied().collect();
+            listed.sort_unstable();
+            let mut expected = from.cloned().unwrap_or_default();
+            expected.sort_unstable();
+            assert_eq!(listed, expected);
+            match &e.novelty {
+                Novelty::Novel => assert!(from.is_none()),
+                Novelty::Successor => assert!(from.is_some()),
+                Novelty::Reidentified(_) => {}
+            }
         }
     }
 

@@ -106,11 +106,151 @@ fn split_into_parts() -> Result<()> {
     let got: Vec<(ClusterId, f64)> = parts.iter().map(|p| (p.cluster, p.overlap)).collect();
     assert_eq!(got, vec![(ClusterId(1), 0.5), (ClusterId(2), 0.4)]);
     assert!(close(t.noise_share, 0.1));
-    // Both parts emerged and both are novel: the backward overlaps OL(X0, Y1) = 0.5 and
-    // OL(X0, Y2) = 0.4 stay below 0.65.
+    // Both parts emerged. The backward overlaps OL(X0, Y1) = 0.5 and OL(X0, Y2) = 0.4
+    // stay below 0.65, but X0 split into them at lag 1: successors, not novel.
+    for c in [1, 2] {
+        let y = a.cluster(ClusterId(c)).expect("part");
+        let Origin::Emerged(e) = &y.origin else { panic!("{y:?}") };
+        assert_eq!((&e.novelty, &e.split_from[..]), (&Novelty::Successor, &[ClusterId(0)][..]));
+    }
+    assert_eq!(
+        (a.counts.split, a.counts.emerged, a.counts.successors, a.counts.novel),
+        (1, 2, 2, 0)
+    );
+    Ok(())
+}
+
+/// Split parts made mostly of new senders (the shape of `marx` 2013-03-16).
+#[test]
+fn split_parts_mostly_new_are_successors_not_novel() -> Result<()> {
+    // X0 = {1..43}; in t + 1 only 15 of its members are active: 5 in Y0 = {1..5} ∪
+    // {101..109} (14), 7 in Y1 = {6..12} ∪ {201..214} (21), 3 in noise {13, 14, 15}.
+    // A = 15/43 ≈ 0.35 ≥ 0.3; r(Y0) = 5/15 ≈ 0.33, r(Y1) = 7/15 ≈ 0.47, r(N) = 0.2:
+    // no r ≥ 0.65, both ≥ 0.3: Split into [Y0, Y1].
+    // Provenance of Y0: 9/14 ≈ 0.64 absent, 5/14 ≈ 0.36 from X0: Absent (likewise Y1,
+    // 14/21 absent). Look-back at lag 1: OL(X0, Y0) = 5/43 ≈ 0.12, OL(X0, Y1) = 7/43
+    // ≈ 0.16, both < 0.65: no re-identification. The old code called both novel, while
+    // the transition said X0 split into them; they are successors of X0.
+    let mut y0 = range(1, 5);
+    y0.extend(range(101, 109));
+    let mut y1 = range(6, 12);
+    y1.extend(range(201, 214));
+    let prev = part(&[(0, &range(1, 43))], &[]);
+    let next = part(&[(0, &y0), (1, &y1)], &[13, 14, 15]);
+    let a = compare(&prev, &next, Params::paper())?;
+    let Transition::Split { parts } = &a.transition(ClusterId(0)).expect("X0").transition else {
+        panic!("X0 split")
+    };
+    assert_eq!(parts.iter().map(|p| p.cluster).collect::<Vec<_>>(), [ClusterId(0), ClusterId(1)]);
+    assert!(close(parts[0].share, 5.0 / 15.0) && close(parts[1].share, 7.0 / 15.0));
+    for (c, absent) in [(0, 9.0 / 14.0), (1, 14.0 / 21.0)] {
+        let y = a.cluster(ClusterId(c)).expect("part");
+        let Origin::Emerged(e) = &y.origin else { panic!("{y:?}") };
+        assert_eq!(e.provenance.kind, ProvenanceKind::Absent);
+        assert!(close(e.provenance.from_absent, absent));
+        assert_eq!(e.novelty, Novelty::Successor);
+        assert!(y.is_emerged() && !y.is_novel() && y.reidentification().is_none());
+    }
+    // Fresh lineages: L0 was X0's, the parts get L1 and L2.
+    let lineages: Vec<u64> = a.clusters.iter().map(|c| c.lineage.0).collect();
+    assert_eq!(lineages, [1, 2]);
+    // Reference preset: τ1 = 0.35 is also the activity floor, A ≈ 0.349 < 0.35: X0 is
+    // inactive; the look-back starts at lag 2 anyway, so both are novel, as in NovTrack.
+    let a = compare(&prev, &next, Params::reference())?;
+    assert_eq!(kind(&a, 0), TransitionKind::Inactive);
+    assert!(a.cluster(ClusterId(0)).expect("Y0").is_novel());
     assert!(a.cluster(ClusterId(1)).expect("Y1").is_novel());
-    assert!(a.cluster(ClusterId(2)).expect("Y2").is_novel());
-    assert_eq!(a.counts.split, 1);
+    Ok(())
+}
+
+/// A merge of partly silent clusters into mostly new senders (the shape of `marx`
+/// 2013-03-19).
+#[test]
+fn absorbing_cluster_of_partly_silent_clusters_is_a_successor() -> Result<()> {
+    // X0 = {1..16} (9 active: 1..9), X1 = {21..35} (7 active: 21..27) → Y = {1..9} ∪
+    // {21..27} ∪ {40} ∪ {101..139} (56 members; 40 was noise in t, 101..139 absent).
+    // X0: A = 9/16 ≈ 0.56, r(Y) = 9/9 = 1 ≥ 0.65; X1: A = 7/15 ≈ 0.47, r(Y) = 1.
+    // OL(Y, X0) = 9/56 ≈ 0.16, OL(Y, X1) = 7/56 = 0.125, both < 0.65: both absorbed,
+    // Y emerged. Provenance: absent 39/56 ≈ 0.70, clusters 16/56 ≈ 0.29, noise 1/56:
+    // Absent. Look-back (paper, lag 1 included): OL(X0, Y) = 9/16 = 0.5625 and
+    // OL(X1, Y) = 7/15 ≈ 0.47, both < 0.65, so the old code called Y novel while
+    // saying X0 and X1 were absorbed into it. Y is their successor.
+    let prev = part(&[(0, &range(1, 16)), (1, &range(21, 35))], &[40]);
+    let mut y = range(1, 9);
+    y.extend(range(21, 27));
+    y.push(40);
+    y.extend(range(101, 139));
+    assert_eq!(y.len(), 56);
+    let a = compare(&prev, &part(&[(0, &y)], &[]), Params::paper())?;
+    assert_eq!((kind(&a, 0), kind(&a, 1)), (TransitionKind::Absorbed, TransitionKind::Absorbed));
+    let c = a.cluster(ClusterId(0)).expect("Y");
+    let Origin::Emerged(e) = &c.origin else { panic!("{c:?}") };
+    assert_eq!(e.absorbed, [ClusterId(0), ClusterId(1)]);
+    assert!(e.split_from.is_empty());
+    assert_eq!(e.provenance.kind, ProvenanceKind::Absent);
+    assert!(close(e.provenance.from_absent, 39.0 / 56.0));
+    assert_eq!(e.novelty, Novelty::Successor);
+    assert!(!c.is_novel());
+    assert_eq!((a.counts.absorbed, a.counts.successors, a.counts.novel), (2, 1, 0));
+    // The lineage graph gets absorption edges into Y and no novel node.
+    Ok(())
+}
+
+/// A cluster that takes few of X's senders is not a split part, and then not a
+/// successor (the shape of the demo's 2026-01-08).
+#[test]
+fn single_part_split_leaves_out_a_cluster_below_the_split_share() -> Result<()> {
+    // X0 = {1..100}, all active: 56 in Y0 = {1..56}, 26 in Y1 = {57..82}, 18 in noise.
+    // r(Y0) = 0.56 < 0.65, r(Y1) = 0.26 < 0.3, r(N) = 0.18: Split into [Y0] only,
+    // although Y1 is made only of X0's senders (OL(Y1, X0) = 1). Y0 is a successor;
+    // Y1 is not a part, and OL(X0, Y1) = 0.26 < 0.65: novel under the paper's rule,
+    // with provenance Clusters (the piece X0 holds all of it).
+    let next = part(&[(0, &range(1, 56)), (1, &range(57, 82))], &range(83, 100));
+    let a = compare(&part(&[(0, &range(1, 100))], &[]), &next, Params::paper())?;
+    let t = &a.transition(ClusterId(0)).expect("X0").transition;
+    assert_eq!(t.kind(), TransitionKind::Split);
+    assert_eq!(t.targets().iter().map(|p| p.cluster).collect::<Vec<_>>(), [ClusterId(0)]);
+    assert!(close(t.targets()[0].share, 0.56));
+    let y0 = a.cluster(ClusterId(0)).expect("Y0");
+    assert!(y0.is_emerged() && !y0.is_novel());
+    let y1 = a.cluster(ClusterId(1)).expect("Y1");
+    let Origin::Emerged(e) = &y1.origin else { panic!("{y1:?}") };
+    assert!(e.split_from.is_empty() && e.novelty == Novelty::Novel);
+    assert_eq!(e.provenance.kind, ProvenanceKind::Clusters);
+    assert!(close(e.provenance.pieces[0].share, 1.0));
+    Ok(())
+}
+
+/// Cold start: novelty needs history.
+#[test]
+fn first_batch_with_a_cluster_is_the_first_batch() -> Result<()> {
+    // Batches 0 and 1 hold only noise ({1..5}, then nothing at all); batch 2 is the first
+    // with clusters: Y0 = {1..10}, Y1 = {20..29}. There is no earlier cluster to
+    // compare with, so both are FirstBatch (fresh L0, L1), not emerged and not novel,
+    // exactly as if batch 2 had been the first pushed.
+    let mut tr = Tracker::new(Params::paper());
+    let a0 = tr.push(0, part(&[], &range(1, 5)))?;
+    assert!(a0.clusters.is_empty());
+    tr.push(1, part(&[], &[]))?;
+    let a2 = tr.push(2, part(&[(0, &range(1, 10)), (1, &range(20, 29))], &[]))?;
+    assert_eq!(a2.previous.map(|b| b.0), Some(1));
+    assert!(a2.transitions.is_empty());
+    for (c, l) in [(0, 0), (1, 1)] {
+        let y = a2.cluster(ClusterId(c)).expect("cluster");
+        assert_eq!((&y.origin, y.lineage), (&Origin::FirstBatch, LineageId(l)));
+    }
+    assert_eq!((a2.counts.emerged, a2.counts.novel), (0, 0));
+    // The next batch is compared as usual: Y0 survives, {40..49} is novel.
+    let a3 = tr.push(3, part(&[(0, &range(1, 10)), (1, &range(40, 49))], &[]))?;
+    assert_eq!(kind(&a3, 0), TransitionKind::Survived);
+    assert_eq!(kind(&a3, 1), TransitionKind::Inactive);
+    assert!(a3.cluster(ClusterId(1)).expect("new").is_novel());
+    assert_eq!(a3.cluster(ClusterId(1)).expect("new").lineage, LineageId(2));
+    // A batch of noise only after clusters have been seen changes nothing: the batch
+    // after it is compared with history (its cluster is emerged, here novel).
+    tr.push(4, part(&[], &range(1, 10)))?;
+    let a5 = tr.push(5, part(&[(0, &range(60, 69))], &[]))?;
+    assert!(a5.clusters[0].is_novel());
     Ok(())
 }
 
