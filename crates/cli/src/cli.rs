@@ -1,6 +1,6 @@
 //! Command-line arguments.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
@@ -233,4 +233,78 @@ pub struct EvaluateArgs {
     /// this many active members on its first day.
     #[arg(long, value_name = "N", default_value_t = 10)]
     pub min_group_size: usize,
+}
+
+/// Two arguments that cannot go together (exit status 2).
+#[derive(Debug)]
+pub struct Conflict(pub String);
+
+impl std::fmt::Display for Conflict {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for Conflict {}
+
+/// Refuses a `--state` directory that is the `--out` directory (through
+/// `.`, `..` or symbolic links too): the state keeps its own copy of each
+/// day's JSON under `days/`, which would replace the output's.
+///
+/// # Errors
+///
+/// [`Conflict`] when they are the same directory.
+pub fn check_separate(state: &Path, out: &Path) -> anyhow::Result<()> {
+    if resolved(state) == resolved(out) {
+        return Err(Conflict(format!(
+            "--state and --out are the same directory ({}); the state keeps its own \
+             days/<day>.json, which would overwrite the outputs: give two directories, \
+             e.g. --state {} --out {}",
+            out.display(),
+            out.join("state").display(),
+            out.display()
+        ))
+        .into());
+    }
+    Ok(())
+}
+
+/// `path` made absolute, with `.`, `..` and symbolic links resolved as far
+/// as it exists.
+fn resolved(path: &Path) -> PathBuf {
+    let abs = std::path::absolute(path).unwrap_or_else(|_| path.to_owned());
+    let mut missing = Vec::new();
+    let mut base = abs.as_path();
+    loop {
+        if let Ok(real) = std::fs::canonicalize(base) {
+            let mut out = real;
+            for part in missing.iter().rev() {
+                out.push(part);
+            }
+            return lexical(&out);
+        }
+        match (base.parent(), base.file_name()) {
+            (Some(parent), Some(name)) => {
+                missing.push(name.to_owned());
+                base = parent;
+            }
+            _ => return lexical(&abs),
+        }
+    }
+}
+
+/// `path` with `.` and `..` components folded away.
+fn lexical(path: &Path) -> PathBuf {
+    use std::path::Component;
+    let mut out = PathBuf::new();
+    for c in path.components() {
+        match c {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                out.pop();
+            }
+            c => out.push(c),
+        }
+    }
+    out
 }

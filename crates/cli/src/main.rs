@@ -29,6 +29,8 @@ use crate::cli::{Cli, Command};
 const EXIT_OK: u8 = 0;
 /// Exit status: a runtime failure (I/O, a stage failing).
 const EXIT_RUNTIME: u8 = 1;
+/// Exit status: a usage error (clap's own, and arguments that conflict).
+const EXIT_USAGE: u8 = 2;
 /// Exit status: bad input or state (unreadable captures, invalid
 /// configuration, a state of another version, a day already processed).
 const EXIT_BAD_INPUT: u8 = 3;
@@ -38,7 +40,9 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     init_logging(cli.verbose, cli.quiet);
     let result = match &cli.command {
-        Command::Run(args) => run::run(args, cli.quiet),
+        Command::Run(args) => {
+            cli::check_separate(&args.state, &args.out).and_then(|()| run::run(args, cli.quiet))
+        }
         Command::Report(args) => report::report(args, cli.quiet),
         Command::Show(args) => show::show(args),
         Command::Config(args) => run::print_config(args),
@@ -80,15 +84,38 @@ pub(crate) fn stdout(text: &str) -> std::io::Result<()> {
     }
 }
 
-/// 3 when any error in the chain is bad input, 1 otherwise.
+/// 2 for conflicting arguments, 3 when any error in the chain is bad
+/// input, 1 otherwise.
 fn exit_code(err: &anyhow::Error) -> u8 {
+    if err.chain().any(|e| e.downcast_ref::<cli::Conflict>().is_some()) {
+        return EXIT_USAGE;
+    }
     let bad_input = err.chain().any(|e| {
         e.downcast_ref::<darkdca::Error>().is_some_and(darkdca::Error::is_bad_input)
             || e.downcast_ref::<inputs::NoInput>().is_some()
             || e.downcast_ref::<inputs::BadCapture>().is_some()
             || e.downcast_ref::<darkdca_report::Error>().is_some()
+            || e.downcast_ref::<report::BadSourceDateEpoch>().is_some()
+            || e.downcast_ref::<darkdca_eval::Error>().is_some_and(eval_bad_input)
     });
     if bad_input { EXIT_BAD_INPUT } else { EXIT_RUNTIME }
+}
+
+/// Whether an error of `evaluate` comes from its inputs (outputs or a
+/// scenario that are missing, unreadable or do not belong together)
+/// rather than from the environment.
+fn eval_bad_input(e: &darkdca_eval::Error) -> bool {
+    match e {
+        darkdca_eval::Error::Io { source, .. } => matches!(
+            source.kind(),
+            std::io::ErrorKind::NotFound
+                | std::io::ErrorKind::InvalidData
+                | std::io::ErrorKind::NotADirectory
+        ),
+        // Its own cause decides, through the chain.
+        darkdca_eval::Error::Pipeline { .. } => false,
+        _ => true,
+    }
 }
 
 /// Logs go to stderr: warnings by default, `-v` info, `-vv` debug, `-vvv`

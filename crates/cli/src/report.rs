@@ -8,7 +8,7 @@ use anyhow::{Context, Result};
 use darkdca::DayResult;
 use darkdca::day::batch_label;
 use darkdca::result::NoveltyOutcomes;
-use darkdca::state::{RunMeta, STATE_FORMAT_VERSION, StateDir};
+use darkdca::state::{RunMeta, StateDir};
 use darkdca_report as rep;
 use tracing::info;
 
@@ -33,12 +33,48 @@ pub fn write(state_dir: &Path, out: &Path, name: Option<String>) -> Result<PathB
     let meta = state.read_meta()?;
     let days = load_days(&state, &meta)?;
     let name = name.unwrap_or_else(|| default_title(state_dir, &meta));
-    let input = build_input(&meta, &days, name);
+    let generated = generation_time()?;
+    let mut input = build_input(&meta, &days, name);
+    input.run.generated_at = batch_label(generated, 1);
     let json = input.to_json()?;
     darkdca::state::write_atomic(&out.join("report_input.json"), json.as_bytes())?;
     let page = rep::write_report(&input, out)?;
     info!(days = days.len(), lineages = input.lineages.len(), "report written");
     Ok(page)
+}
+
+/// `SOURCE_DATE_EPOCH` is not a whole number of seconds since 1970 (exit
+/// status 3).
+#[derive(Debug)]
+pub struct BadSourceDateEpoch(pub String);
+
+impl std::fmt::Display for BadSourceDateEpoch {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "SOURCE_DATE_EPOCH is {:?}, not a whole number of seconds since 1970-01-01",
+            self.0
+        )
+    }
+}
+
+impl std::error::Error for BadSourceDateEpoch {}
+
+/// The time the report says it was made, seconds since the Unix epoch:
+/// `SOURCE_DATE_EPOCH` when set (the reproducible-builds convention, so
+/// that two reports of the same run are byte-identical), else the clock.
+fn generation_time() -> Result<u64> {
+    match std::env::var_os("SOURCE_DATE_EPOCH") {
+        Some(v) => {
+            let text = v.to_string_lossy().into_owned();
+            // The report's dates end in 2100, as the records' times do.
+            match text.trim().parse::<u64>() {
+                Ok(t) if t < 4_102_444_800 => Ok(t),
+                _ => Err(BadSourceDateEpoch(text).into()),
+            }
+        }
+        None => Ok(SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs())),
+    }
 }
 
 /// The report's title when none is given: the name of the folder of the
@@ -68,7 +104,7 @@ pub fn load_days(state: &StateDir, meta: &RunMeta) -> Result<Vec<DayResult>> {
     meta.days
         .iter()
         .map(|d| {
-            state.read_day(&d.day).with_context(|| format!("cannot read the result of {}", d.day))
+            state.read_day_of(d).with_context(|| format!("cannot read the result of {}", d.day))
         })
         .collect()
 }
@@ -96,7 +132,7 @@ pub fn build_input(meta: &RunMeta, days: &[DayResult], name: String) -> rep::Rep
         tool_version: meta.tool_version.clone(),
         preset: meta.preset.clone().unwrap_or_else(|| "custom".into()),
         params,
-        state_format_version: STATE_FORMAT_VERSION,
+        state_format_version: meta.format_version,
         generated_at: batch_label(now, 1),
         sources: meta.sources.clone(),
     });
@@ -268,7 +304,7 @@ mod tests {
 
     fn meta() -> RunMeta {
         serde_json::from_value(serde_json::json!({
-            "format_version": STATE_FORMAT_VERSION, "tool_version": "darkdca test",
+            "format_version": darkdca::state::STATE_FORMAT_VERSION, "tool_version": "darkdca test",
             "preset": "recommended", "config_hash": "0",
             "config": serde_json::to_value(darkdca::Config::default()).unwrap(),
             "generation": 3, "days": []

@@ -528,9 +528,23 @@ impl Config {
         let syntax = |message: String| Error::ConfigSyntax { path: path.to_owned(), message };
         let (named, patch) = parse_patch(text, format, path)?;
         let base = named.map_or(self, Self::preset);
-        let mut base = serde_json::to_value(&base).map_err(|e| syntax(e.to_string()))?;
-        merge(&mut base, patch);
-        serde_json::from_value(base).map_err(|e| syntax(e.to_string()))
+        let base = serde_json::to_value(&base).map_err(|e| syntax(e.to_string()))?;
+        let mut merged = base.clone();
+        merge(&mut merged, patch.clone());
+        serde_json::from_value(merged).map_err(|e| {
+            let message = match offending_key(&base, &patch) {
+                Some((key, err)) => {
+                    let line = match format {
+                        Format::Toml => toml_line_of(text, &key),
+                        Format::Json => None,
+                    };
+                    let at = line.map(|l| format!(" (line {l})")).unwrap_or_default();
+                    format!("{}{at}: {err}", key.join("."))
+                }
+                None => e.to_string(),
+            };
+            syntax(message)
+        })
     }
 
     /// The preset a configuration file names in a top-level
@@ -560,6 +574,7 @@ impl Config {
 
         let e = &self.embedding;
         at_least("embedding.vector_size", e.vector_size as u64, 1)?;
+        at_most("embedding.vector_size", e.vector_size as u64, MAX_VECTOR_SIZE as u64)?;
         at_least("embedding.window", e.window as u64, 1)?;
         if e.window > MAX_WINDOW {
             return invalid(
@@ -580,16 +595,16 @@ impl Config {
         if !(e.forget.is_finite() && (0.0..=1.0).contains(&e.forget)) {
             return invalid("embedding.forget", format!("must be in [0, 1], got {}", e.forget));
         }
-        if !(e.sample.is_finite() && e.sample >= 0.0) {
-            return invalid("embedding.sample", format!("must be at least 0, got {}", e.sample));
+        if !(e.sample.is_finite() && (0.0..1.0).contains(&e.sample)) {
+            return invalid("embedding.sample", format!("must be in [0, 1), got {}", e.sample));
         }
         if let CountPolicy::Decay(f) = e.count_policy
             && !(0.0..=1.0).contains(&f)
         {
             return invalid("embedding.count_policy", format!("decay must be in [0, 1], got {f}"));
         }
-        if !(e.alpha.is_finite() && e.alpha > 0.0) {
-            return invalid("embedding.alpha", format!("must be positive, got {}", e.alpha));
+        if !(e.alpha.is_finite() && e.alpha > 0.0 && e.alpha <= 1.0) {
+            return invalid("embedding.alpha", format!("must be in (0, 1], got {}", e.alpha));
         }
         if !(e.min_alpha.is_finite() && e.min_alpha >= 0.0 && e.min_alpha <= e.alpha) {
             return invalid(
@@ -678,6 +693,7 @@ impl Config {
     }
 }
 
+#[derive(Clone, Copy)]
 enum Format {
     Toml,
     Json,
@@ -717,6 +733,74 @@ fn parse_patch(
     Ok((named, patch))
 }
 
+/// The key path of the first value in `patch` that `base` does not accept
+/// on its own (a wrong type, an unknown field), with the parser's
+/// message, e.g. `(["clustering", "min_cluster_size"], "invalid value:
+/// integer `-3`, expected usize")`.
+fn offending_key(
+    base: &serde_json::Value,
+    patch: &serde_json::Value,
+) -> Option<(Vec<String>, String)> {
+    fn walk(
+        base: &serde_json::Value,
+        at: &serde_json::Value,
+        path: &mut Vec<String>,
+        found: &mut Option<(Vec<String>, String)>,
+    ) {
+        let serde_json::Value::Object(fields) = at else { return };
+        for (k, v) in fields {
+            if found.is_some() {
+                return;
+            }
+            path.push(k.clone());
+            let slot = path.iter().try_fold(base, |b, key| b.get(key));
+            if v.is_object() && slot.is_some_and(serde_json::Value::is_object) {
+                walk(base, v, path, found);
+            } else {
+                // Lay this one value over the base alone.
+                let mut single = serde_json::Value::Null;
+                for key in path.iter().rev() {
+                    let mut o = serde_json::Map::new();
+                    o.insert(key.clone(), std::mem::take(&mut single));
+                    single = serde_json::Value::Object(o);
+                }
+                let leaf = path.iter().try_fold(&mut single, |s, key| s.get_mut(key));
+                if let Some(leaf) = leaf {
+                    *leaf = v.clone();
+                }
+                let mut trial = base.clone();
+                merge(&mut trial, single);
+                if let Err(e) = serde_json::from_value::<Config>(trial) {
+                    *found = Some((path.clone(), e.to_string()));
+                }
+            }
+            path.pop();
+        }
+    }
+    let mut found = None;
+    walk(base, patch, &mut Vec::new(), &mut found);
+    found
+}
+
+/// The line (1-based) of the value at `key` in the TOML `text`, when the
+/// text parses and has it.
+fn toml_line_of(text: &str, key: &[String]) -> Option<usize> {
+    let doc = toml::de::DeTable::parse(text).ok()?;
+    let mut table = doc.get_ref();
+    let mut span = None;
+    for (i, k) in key.iter().enumerate() {
+        let (_, value) = table.iter().find(|(name, _)| name.get_ref().as_ref() == k.as_str())?;
+        span = Some(value.span());
+        match value.get_ref() {
+            toml::de::DeValue::Table(t) if i + 1 < key.len() => table = t,
+            _ if i + 1 < key.len() => return None,
+            _ => {}
+        }
+    }
+    let start = span?.start.min(text.len());
+    Some(text[..start].matches('\n').count() + 1)
+}
+
 fn merge(base: &mut serde_json::Value, patch: serde_json::Value) {
     match (base, patch) {
         (serde_json::Value::Object(b), serde_json::Value::Object(p)) => {
@@ -736,6 +820,9 @@ fn merge(base: &mut serde_json::Value, patch: serde_json::Value) {
 fn invalid<T>(field: &'static str, reason: String) -> Result<T> {
     Err(Error::InvalidConfig { field, reason })
 }
+
+/// Largest accepted `embedding.vector_size` (the word2vec crate's limit).
+pub const MAX_VECTOR_SIZE: usize = crate::word2vec::MAX_VECTOR_SIZE;
 
 /// Largest accepted `embedding.window`: wider contexts cost time linearly
 /// and the paper uses 5.
@@ -760,6 +847,13 @@ fn non_finite_field(v: &toml::Value, prefix: &str) -> Option<String> {
 fn at_least(field: &'static str, value: u64, min: u64) -> Result<()> {
     if value < min {
         return invalid(field, format!("must be at least {min}, got {value}"));
+    }
+    Ok(())
+}
+
+fn at_most(field: &'static str, value: u64, max: u64) -> Result<()> {
+    if value > max {
+        return invalid(field, format!("must be at most {max}, got {value}"));
     }
     Ok(())
 }
@@ -1222,5 +1316,76 @@ mod tests {
         assert_eq!(ok.get(), &Config::default());
         let bad = serde_json::from_str::<CheckedConfig>("{\"profile\": {\"top_n\": 0}}");
         assert!(bad.is_err());
+    }
+
+    fn syntax_message(text: &str, json: bool) -> String {
+        let r = if json { Config::from_json_str(text) } else { Config::from_toml_str(text) };
+        match r {
+            Err(Error::ConfigSyntax { message, .. }) => message,
+            other => panic!("expected a syntax error, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn type_errors_name_the_key_and_the_line() {
+        let m = syntax_message("[clustering]\nmin_cluster_size = -3\n", false);
+        assert!(m.starts_with("clustering.min_cluster_size (line 2): "), "{m}");
+        assert!(m.contains("-3"), "{m}");
+        let m =
+            syntax_message("[trace]\n\n[embedding]\nwindow = 4\nvector_size = \"big\"\n", false);
+        assert!(m.starts_with("embedding.vector_size (line 5): "), "{m}");
+        let m = syntax_message("embedding.seed = 1.5\n", false);
+        assert!(m.starts_with("embedding.seed (line 1): "), "{m}");
+        let m = syntax_message("[embedding]\nwindow = 3\nsize = 3\n", false);
+        assert!(m.starts_with("embedding.size (line 3): unknown field"), "{m}");
+        let m = syntax_message("[bogus]\nx = 1\n", false);
+        assert!(m.starts_with("bogus (line 1): unknown field"), "{m}");
+        let m = syntax_message("{\"tracking\": {\"look_back_min_lag\": \"two\"}}", true);
+        assert!(m.starts_with("tracking.look_back_min_lag: "), "{m}");
+        let m = syntax_message("{\"clustering\": 3}", true);
+        assert!(m.starts_with("clustering: "), "{m}");
+    }
+
+    #[test]
+    fn what_check_accepts_the_pipeline_accepts() {
+        let d = Config::default;
+        let mut cases = Vec::new();
+        for v in [0, 1, MAX_VECTOR_SIZE, MAX_VECTOR_SIZE + 1, usize::MAX] {
+            cases.push(Config {
+                embedding: EmbeddingConfig { vector_size: v, ..d().embedding },
+                ..d()
+            });
+        }
+        for sample in [0.0, 0.5, 0.999, 1.0, 2.0] {
+            cases.push(Config { embedding: EmbeddingConfig { sample, ..d().embedding }, ..d() });
+        }
+        for alpha in [1e-6, 0.5, 1.0, 1.5] {
+            let min_alpha = 0.0;
+            let e = EmbeddingConfig { alpha, min_alpha, ..d().embedding };
+            cases.push(Config { embedding: e, ..d() });
+        }
+        for (i, c) in cases.into_iter().enumerate() {
+            let checked = c.clone().check();
+            match checked {
+                Ok(ok) => {
+                    if let Err(e) = crate::Pipeline::new(ok) {
+                        panic!(
+                            "case {i}: check accepts {:?} but the pipeline says {e}",
+                            c.embedding
+                        );
+                    }
+                }
+                Err(Error::InvalidConfig { field, .. }) => assert!(field.starts_with("embedding.")),
+                Err(e) => panic!("case {i}: {e}"),
+            }
+        }
+        let huge = Config {
+            embedding: EmbeddingConfig { vector_size: 1_000_000_000, ..d().embedding },
+            ..d()
+        };
+        assert_eq!(
+            huge.check().unwrap_err().to_string(),
+            "invalid configuration: embedding.vector_size must be at most 65536, got 1000000000"
+        );
     }
 }

@@ -42,6 +42,16 @@ pub enum Error {
         #[source]
         source: io::Error,
     },
+    /// A file's content cannot be read as what it should be (e.g. a text
+    /// file that is not UTF-8).
+    #[error("cannot read {}: not valid text, or a damaged compressed file", path.display())]
+    BadData {
+        /// The file.
+        path: PathBuf,
+        /// The underlying error.
+        #[source]
+        source: io::Error,
+    },
     /// A ground-truth label file has a malformed line.
     #[error("bad label file {}, line {line}: {reason}", path.display())]
     BadLabels {
@@ -54,8 +64,10 @@ pub enum Error {
     },
     /// The state directory was written by another format version.
     #[error(
-        "state in {} has format version {found}, this build reads version {expected}",
-        path.display()
+        "state in {} has format version {found}, this build reads versions {} to {expected}{}",
+        path.display(),
+        crate::state::OLDEST_READABLE_FORMAT,
+        if *found > *expected { " (it was written by a newer darkdca)" } else { "" }
     )]
     StateVersion {
         /// The state directory.
@@ -75,9 +87,14 @@ pub enum Error {
     },
     /// The state was produced with another configuration.
     #[error(
-        "state in {} was made with configuration {found}, the current one is {expected}; \
-         use the same configuration or a new state directory"
-    , path.display())]
+        "state in {} was made with another configuration ({}) than the one given now ({}); {}; \
+         resume with the state's own configuration (darkdca run without --preset and \
+         --config) or use a new state directory",
+        path.display(),
+        describe(*found_preset, found),
+        describe(*expected_preset, expected),
+        differing(differences)
+    )]
     ConfigMismatch {
         /// The state directory.
         path: PathBuf,
@@ -85,6 +102,12 @@ pub enum Error {
         found: String,
         /// Hash of the configuration given now.
         expected: String,
+        /// Preset the stored configuration started from, if known.
+        found_preset: Option<crate::Preset>,
+        /// Preset the given configuration started from, if known.
+        expected_preset: Option<crate::Preset>,
+        /// The settings that differ, as `section.key (state: X, given: Y)`.
+        differences: Vec<String>,
     },
     /// A day was already processed into this state.
     #[error("day {day} is already in the state (processed days end at {last})")]
@@ -171,12 +194,51 @@ pub enum Error {
     },
 }
 
+/// An error's message followed by those of its causes, joined by `: `.
+pub(crate) fn chain_text(err: &(dyn std::error::Error + 'static)) -> String {
+    let mut message = err.to_string();
+    let mut cause = err.source();
+    while let Some(c) = cause {
+        message.push_str(": ");
+        message.push_str(&c.to_string());
+        cause = c.source();
+    }
+    message
+}
+
+/// `preset paper, hash 0123...` or `hash 0123...`.
+fn describe(preset: Option<crate::Preset>, hash: &str) -> String {
+    match preset {
+        Some(p) => format!("preset {p}, hash {hash}"),
+        None => format!("hash {hash}"),
+    }
+}
+
+/// The list of differing settings for [`Error::ConfigMismatch`].
+fn differing(differences: &[String]) -> String {
+    const SHOWN: usize = 8;
+    match differences.len() {
+        0 => "the settings differ".to_owned(),
+        n if n <= SHOWN => format!("differing settings: {}", differences.join(", ")),
+        n => format!(
+            "differing settings: {} and {} more",
+            differences[..SHOWN].join(", "),
+            n - SHOWN
+        ),
+    }
+}
+
 /// The facade's result type.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 impl Error {
     /// Wraps an I/O error with the path it happened on.
+    /// Content that cannot be read (`InvalidData`, e.g. a text file that
+    /// is not UTF-8) is [`Error::BadData`].
     pub(crate) fn io(path: impl Into<PathBuf>, source: io::Error) -> Self {
+        if source.kind() == io::ErrorKind::InvalidData {
+            return Self::BadData { path: path.into(), source };
+        }
         Self::Io { path: path.into(), source }
     }
 
@@ -186,14 +248,7 @@ impl Error {
         day: impl ToString,
         err: &(dyn std::error::Error + 'static),
     ) -> Self {
-        let mut message = err.to_string();
-        let mut cause = err.source();
-        while let Some(c) = cause {
-            message.push_str(": ");
-            message.push_str(&c.to_string());
-            cause = c.source();
-        }
-        Self::Stage { stage, day: day.to_string(), message }
+        Self::Stage { stage, day: day.to_string(), message: chain_text(err) }
     }
 
     /// Whether the error comes from bad input or state (exit code 3 in the
@@ -206,6 +261,7 @@ impl Error {
                 | Self::ConfigSyntax { .. }
                 | Self::UnknownPreset { .. }
                 | Self::BadLabels { .. }
+                | Self::BadData { .. }
                 | Self::StateVersion { .. }
                 | Self::CorruptState { .. }
                 | Self::ConfigMismatch { .. }

@@ -196,40 +196,21 @@ impl Pipeline {
         }
         let mut p = Self::new(config)?;
         p.preset = meta.preset.as_deref().and_then(|s| s.parse().ok());
-        p.days = meta.days;
-        p.candidates = meta.novelty_candidates;
+        p.days.clone_from(&meta.days);
+        p.candidates.clone_from(&meta.novelty_candidates);
         p.generation = meta.generation;
-        p.sources = meta.sources;
+        p.sources.clone_from(&meta.sources);
         if meta.generation > 0 {
             let model_path = state.path().join(format!("model-{}.bin", meta.generation));
             // Legacy states (no `has_model`) wrote no model while no day had
             // a sender to embed.
             if meta.has_model.unwrap_or_else(|| model_path.is_file()) {
-                p.model = Some(load_model(&state, meta.generation)?);
+                p.model = Some(state.load_model(meta.generation)?);
             }
-            let bytes = state.read_blob("tracker", meta.generation)?;
-            let (tracker, _) =
-                bincode::serde::decode_from_slice(&bytes, bincode::config::standard()).map_err(
-                    |e| Error::CorruptState {
-                        path: dir.join(format!("tracker-{}.bin", meta.generation)),
-                        reason: match e {
-                            bincode::error::DecodeError::UnexpectedEnd { .. } => format!(
-                                "truncated: the {} bytes present end before the tracker does",
-                                bytes.len()
-                            ),
-                            e => format!("cannot decode the tracker: {e}"),
-                        },
-                    },
-                )?;
-            p.tracker = tracker;
+            p.tracker = state.decode_blob(&meta, "tracker", "the tracker")?;
             p.clustered = if meta.has_clustered == Some(true) {
-                let bytes = state.read_blob("clustered", meta.generation)?;
-                let (set, _): (Vec<Addr>, usize) =
-                    bincode::serde::decode_from_slice(&bytes, bincode::config::standard())
-                        .map_err(|e| Error::CorruptState {
-                            path: dir.join(format!("clustered-{}.bin", meta.generation)),
-                            reason: format!("cannot decode the clustered senders: {e}"),
-                        })?;
+                let set: Vec<Addr> =
+                    state.decode_blob(&meta, "clustered", "the clustered senders")?;
                 set.into_iter().collect()
             } else {
                 // States written before the set existed: rebuild it from
@@ -242,12 +223,14 @@ impl Pipeline {
     }
 
     /// Opens the state at `dir` when it exists, checking that it was made
-    /// with `config`; creates it otherwise.
+    /// with `config`; creates it otherwise. A state with no committed day
+    /// (a first run that failed) takes `config` instead.
     ///
     /// # Errors
     ///
-    /// [`Error::ConfigMismatch`] when the stored configuration differs, and
-    /// those of [`Pipeline::open`] and [`Pipeline::create`].
+    /// [`Error::ConfigMismatch`] when the stored configuration differs and
+    /// a day is committed, and those of [`Pipeline::open`] and
+    /// [`Pipeline::create`].
     pub fn open_or_create(
         dir: &Path,
         config: CheckedConfig,
@@ -258,11 +241,15 @@ impl Pipeline {
         }
         let p = Self::open(dir)?;
         if p.config.hash() != config.hash() {
-            return Err(Error::ConfigMismatch {
-                path: dir.to_owned(),
-                found: p.config.hash(),
-                expected: config.hash(),
-            });
+            if p.days.is_empty() {
+                // Nothing committed yet (a first run that failed): the
+                // state takes the configuration given now.
+                let mut fresh = Self::new(config)?.with_preset(preset);
+                fresh.state = p.state;
+                fresh.commit_meta()?;
+                return Ok(fresh);
+            }
+            return Err(crate::state::config_mismatch(dir, &p.config, p.preset, &config, preset));
         }
         Ok(p)
     }
@@ -951,11 +938,6 @@ fn parse_addr(text: &str) -> Option<Addr> {
         std::net::IpAddr::V4(v) => Some(Addr::V4(v)),
         std::net::IpAddr::V6(v) => Some(Addr::V6(v)),
     }
-}
-
-fn load_model(state: &StateDir, generation: u64) -> Result<word2vec::Model<Addr>> {
-    let path = state.path().join(format!("model-{generation}.bin"));
-    word2vec::Model::load(&path).map_err(|e| Error::CorruptState { path, reason: e.to_string() })
 }
 
 #[cfg(test)]

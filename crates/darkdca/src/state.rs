@@ -17,7 +17,20 @@
 //!
 //! `clustered-<gen>.bin` is absent in states written before it existed
 //! ([`RunMeta::has_clustered`] is then absent); opening such a state
-//! rebuilds the set from `days/`, so the format version stays 1.
+//! rebuilds the set from `days/`.
+//!
+//! Every `.bin` file starts with a header: an 8-byte magic (`DDCSTATE` for
+//! the tracker and the clustered senders, `DDCW2VM\0` for the model, see
+//! the word2vec crate), the file's format version (`u32` little-endian),
+//! the payload length (`u64` LE) and a 64-bit checksum of the payload
+//! (`u64` LE), then the payload, encoded with bincode 2. A file whose
+//! header, length or checksum does not agree with its content is refused
+//! as corrupt ([`Error::CorruptState`] naming the file). States of format
+//! version 1 (written before the tracker and clustered files had a header)
+//! are still read: their files are taken as bare payloads, and the next
+//! committed day rewrites them with headers (format version 2). Each
+//! day's JSON stays plain JSON; its checksum is kept in `meta.json`
+//! ([`DayEntry::checksum`]) and checked by [`StateDir::read_day_of`].
 //!
 //! Every file is written to a temporary file in the same directory, synced
 //! and renamed over its target. A day is committed by writing the new
@@ -30,14 +43,32 @@ use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
+use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
-use crate::config::Config;
+use crate::config::{CheckedConfig, Config, Preset};
 use crate::error::{Error, Result};
 use crate::result::DayResult;
+use crate::trace::Addr;
+use crate::word2vec;
 
-/// Version of the state directory's layout and encodings.
-pub const STATE_FORMAT_VERSION: u32 = 1;
+/// Version of the state directory's layout and encodings that this build
+/// writes. Version 1 (no header on `tracker-<gen>.bin` and
+/// `clustered-<gen>.bin`) is still read ([`OLDEST_READABLE_FORMAT`]).
+pub const STATE_FORMAT_VERSION: u32 = 2;
+
+/// The oldest state format version this build reads.
+pub const OLDEST_READABLE_FORMAT: u32 = 1;
+
+/// First bytes of every `tracker-<gen>.bin` and `clustered-<gen>.bin`.
+pub const BLOB_MAGIC: [u8; 8] = *b"DDCSTATE";
+
+/// Format version of the header of `tracker-<gen>.bin` and
+/// `clustered-<gen>.bin` files.
+pub const BLOB_FORMAT_VERSION: u32 = 1;
+
+/// Magic, version, payload length, checksum.
+const BLOB_HEADER_LEN: usize = 8 + 4 + 8 + 8;
 
 /// Run metadata, `meta.json`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -111,6 +142,12 @@ pub struct DayEntry {
     pub n_emerged: usize,
     /// Novel clusters.
     pub n_novel: usize,
+    /// Checksum of `days/<day>.json` as written (16 hex digits, the same
+    /// 64-bit checksum as the `.bin` files), checked when the day is read
+    /// back ([`StateDir::read_day_of`]); absent in states written before
+    /// it existed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub checksum: Option<String>,
 }
 
 impl DayEntry {
@@ -126,6 +163,7 @@ impl DayEntry {
             n_clusters: r.stats.n_clusters,
             n_emerged: r.emerged.len(),
             n_novel: r.novel.len(),
+            checksum: day_json(r).ok().map(|b| format!("{:016x}", blob_checksum(&b))),
         }
     }
 }
@@ -178,8 +216,9 @@ impl StateDir {
     ///
     /// [`Error::NotAState`] when there is no `meta.json` (or the path is a
     /// file), [`Error::Io`] when it cannot be read, [`Error::StateVersion`]
-    /// for another format version, [`Error::CorruptState`] when it cannot
-    /// be decoded.
+    /// for a format version this build does not read,
+    /// [`Error::CorruptState`] when it is not UTF-8 text or cannot be
+    /// decoded.
     pub fn read_meta(&self) -> Result<RunMeta> {
         if self.root.exists() && !self.root.is_dir() {
             return Err(Error::NotAState {
@@ -188,7 +227,7 @@ impl StateDir {
             });
         }
         let path = self.meta_path();
-        let text = fs::read_to_string(&path).map_err(|e| match e.kind() {
+        let bytes = fs::read(&path).map_err(|e| match e.kind() {
             std::io::ErrorKind::NotFound => Error::NotAState {
                 path: self.root.clone(),
                 reason: if self.root.is_dir() {
@@ -199,45 +238,115 @@ impl StateDir {
             },
             _ => Error::io(&path, e),
         })?;
+        let text = std::str::from_utf8(&bytes).map_err(|e| Error::CorruptState {
+            path: path.clone(),
+            reason: format!("not UTF-8 text (invalid byte at offset {})", e.valid_up_to()),
+        })?;
         let corrupt = |e: serde_json::Error| Error::CorruptState {
             path: path.clone(),
-            reason: e.to_string(),
+            reason: format!("not valid run metadata: {e}"),
         };
-        let probe: VersionProbe = serde_json::from_str(&text).map_err(corrupt)?;
-        if probe.format_version != STATE_FORMAT_VERSION {
+        let probe: VersionProbe = serde_json::from_str(text).map_err(corrupt)?;
+        if !(OLDEST_READABLE_FORMAT..=STATE_FORMAT_VERSION).contains(&probe.format_version) {
             return Err(Error::StateVersion {
                 path: self.root.clone(),
                 found: probe.format_version,
                 expected: STATE_FORMAT_VERSION,
             });
         }
-        serde_json::from_str(&text).map_err(corrupt)
+        serde_json::from_str(text).map_err(corrupt)
     }
 
-    /// Writes the blob `name` of `generation` (e.g. the model).
+    /// Writes the blob `name` of `generation` (e.g. the tracker), behind a
+    /// header with [`BLOB_MAGIC`], [`BLOB_FORMAT_VERSION`], the length and
+    /// the checksum of `payload`.
     ///
     /// # Errors
     ///
     /// [`Error::Io`] when the directory cannot be created or written.
-    pub fn write_blob(&self, name: &str, generation: u64, bytes: &[u8]) -> Result<()> {
-        write_atomic(&self.blob_path(name, generation), bytes)
+    pub fn write_blob(&self, name: &str, generation: u64, payload: &[u8]) -> Result<()> {
+        let mut bytes = Vec::with_capacity(BLOB_HEADER_LEN + payload.len());
+        bytes.extend_from_slice(&BLOB_MAGIC);
+        bytes.extend_from_slice(&BLOB_FORMAT_VERSION.to_le_bytes());
+        bytes.extend_from_slice(&(payload.len() as u64).to_le_bytes());
+        bytes.extend_from_slice(&blob_checksum(payload).to_le_bytes());
+        bytes.extend_from_slice(payload);
+        write_atomic(&self.blob_path(name, generation), &bytes)
     }
 
-    /// Reads the blob `name` of `generation`.
+    /// Reads the blob `name` of the generation `meta` names, checks its
+    /// header and returns its payload. In a state of format version 1 the
+    /// file has no header and is returned whole.
     ///
     /// # Errors
     ///
-    /// [`Error::CorruptState`] when it is missing, [`Error::Io`] when it
-    /// cannot be read.
-    pub fn read_blob(&self, name: &str, generation: u64) -> Result<Vec<u8>> {
-        let path = self.blob_path(name, generation);
-        match fs::read(&path) {
-            Ok(b) => Ok(b),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                Err(Error::CorruptState { path, reason: "file is missing".into() })
-            }
-            Err(e) => Err(Error::io(path, e)),
+    /// [`Error::CorruptState`] naming the file when it is missing, has a
+    /// bad magic, another header version, a length that disagrees with the
+    /// file or a checksum mismatch; [`Error::Io`] when it cannot be read.
+    pub fn read_blob(&self, meta: &RunMeta, name: &str) -> Result<Vec<u8>> {
+        let path = self.blob_path(name, meta.generation);
+        let bytes = read_state_file(&path)?;
+        if meta.format_version < 2 {
+            return Ok(bytes);
         }
+        match check_blob(&bytes) {
+            Ok(range) => Ok(bytes[range].to_vec()),
+            Err(reason) => Err(Error::CorruptState { path, reason }),
+        }
+    }
+
+    /// Reads and decodes the blob `name` of the generation `meta` names
+    /// ([`StateDir::read_blob`]); `what` names its content in messages
+    /// (e.g. `the tracker`).
+    ///
+    /// # Errors
+    ///
+    /// Those of [`StateDir::read_blob`], and [`Error::CorruptState`] when
+    /// the payload does not decode as a `T` or has bytes left over.
+    pub fn decode_blob<T: DeserializeOwned>(
+        &self,
+        meta: &RunMeta,
+        name: &str,
+        what: &str,
+    ) -> Result<T> {
+        let bytes = self.read_blob(meta, name)?;
+        let path = self.blob_path(name, meta.generation);
+        match bincode::serde::decode_from_slice(&bytes, bincode::config::standard()) {
+            Ok((value, used)) if used == bytes.len() => Ok(value),
+            Ok((_, used)) => Err(Error::CorruptState {
+                path,
+                reason: format!("{} bytes are left over after {what}", bytes.len() - used),
+            }),
+            Err(e) => {
+                Err(Error::CorruptState { path, reason: decode_reason(&e, bytes.len(), what) })
+            }
+        }
+    }
+
+    /// Loads the embedding model of `generation` (`model-<gen>.bin`).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::CorruptState`] naming the file when it is missing, damaged
+    /// or not a model, the reason keeping the operating system's message;
+    /// [`Error::Io`] when it cannot be read for another reason.
+    pub fn load_model(&self, generation: u64) -> Result<word2vec::Model<Addr>> {
+        let path = self.blob_path("model", generation);
+        word2vec::Model::load(&path).map_err(|e| match e {
+            word2vec::Error::Io { source, .. } => match source.kind() {
+                std::io::ErrorKind::NotFound => {
+                    Error::CorruptState { path, reason: format!("file is missing ({source})") }
+                }
+                _ => Error::io(path, source),
+            },
+            word2vec::Error::Decode { source, .. } => {
+                let size = fs::metadata(&path).map_or(0, |m| m.len());
+                let reason =
+                    decode_reason(&source, usize::try_from(size).unwrap_or(0), "the model");
+                Error::CorruptState { path, reason }
+            }
+            e => Error::CorruptState { path, reason: crate::error::chain_text(&e) },
+        })
     }
 
     /// Writes one day's result under `days/`.
@@ -247,8 +356,7 @@ impl StateDir {
     /// [`Error::Io`] or [`Error::Json`] when it cannot be written.
     pub fn write_day(&self, result: &DayResult) -> Result<()> {
         let path = self.day_path(&result.day);
-        let bytes = serde_json::to_vec(result)
-            .map_err(|e| Error::Json { path: path.clone(), source: e })?;
+        let bytes = day_json(result).map_err(|e| Error::Json { path: path.clone(), source: e })?;
         write_atomic(&path, &bytes)
     }
 
@@ -256,13 +364,43 @@ impl StateDir {
     ///
     /// # Errors
     ///
-    /// [`Error::Io`] when it cannot be read, [`Error::CorruptState`] when
-    /// it cannot be decoded.
+    /// [`Error::CorruptState`] when it is missing or cannot be decoded,
+    /// [`Error::Io`] when it cannot be read.
     pub fn read_day(&self, day: &str) -> Result<DayResult> {
         let path = self.day_path(day);
-        let bytes = fs::read(&path).map_err(|e| Error::io(&path, e))?;
-        serde_json::from_slice(&bytes)
-            .map_err(|e| Error::CorruptState { path, reason: e.to_string() })
+        let bytes = read_state_file(&path)?;
+        serde_json::from_slice(&bytes).map_err(|e| Error::CorruptState {
+            path,
+            reason: format!("not a valid day result: {e}"),
+        })
+    }
+
+    /// Reads the result of the day `entry` describes, checking it against
+    /// the entry's checksum when it has one.
+    ///
+    /// # Errors
+    ///
+    /// Those of [`StateDir::read_day`], and [`Error::CorruptState`] naming
+    /// the file on a checksum mismatch.
+    pub fn read_day_of(&self, entry: &DayEntry) -> Result<DayResult> {
+        let path = self.day_path(&entry.day);
+        let bytes = read_state_file(&path)?;
+        if let Some(want) = &entry.checksum {
+            let got = format!("{:016x}", blob_checksum(&bytes));
+            if &got != want {
+                return Err(Error::CorruptState {
+                    path,
+                    reason: format!(
+                        "checksum mismatch: meta.json records {want}, the file has {got}; \
+                         it was changed or damaged after it was written"
+                    ),
+                });
+            }
+        }
+        serde_json::from_slice(&bytes).map_err(|e| Error::CorruptState {
+            path,
+            reason: format!("not a valid day result: {e}"),
+        })
     }
 
     /// Commits `meta` (whose generation's blobs must already be written),
@@ -370,6 +508,153 @@ fn is_stale(pid: u32) -> bool {
     !Path::new(&format!("/proc/{pid}")).exists()
 }
 
+/// The settings that differ between the configuration `stored` in a state
+/// and the one `given`, one `section.key (state: X, given: Y)` per
+/// setting.
+#[must_use]
+pub fn config_differences(stored: &Config, given: &Config) -> Vec<String> {
+    let (Ok(a), Ok(b)) = (serde_json::to_value(stored), serde_json::to_value(given)) else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    diff_values("", &a, &b, &mut out);
+    out
+}
+
+fn diff_values(prefix: &str, a: &serde_json::Value, b: &serde_json::Value, out: &mut Vec<String>) {
+    use serde_json::Value;
+    match (a, b) {
+        (Value::Object(x), Value::Object(y)) => {
+            let null = Value::Null;
+            let keys = x.keys().chain(y.keys().filter(|k| !x.contains_key(*k)));
+            for k in keys {
+                let path = if prefix.is_empty() { k.clone() } else { format!("{prefix}.{k}") };
+                diff_values(&path, x.get(k).unwrap_or(&null), y.get(k).unwrap_or(&null), out);
+            }
+        }
+        (x, y) if x != y => {
+            let show = |v: &Value| if v.is_null() { "unset".to_owned() } else { v.to_string() };
+            out.push(format!("{prefix} (state: {}, given: {})", show(x), show(y)));
+        }
+        _ => {}
+    }
+}
+
+/// The error for a state at `dir` made with the configuration `stored`
+/// (from the preset `stored_preset`) when `given` (from `given_preset`) is
+/// asked for.
+#[must_use]
+pub fn config_mismatch(
+    dir: &Path,
+    stored: &CheckedConfig,
+    stored_preset: Option<Preset>,
+    given: &CheckedConfig,
+    given_preset: Option<Preset>,
+) -> Error {
+    Error::ConfigMismatch {
+        path: dir.to_owned(),
+        found: stored.hash(),
+        expected: given.hash(),
+        found_preset: stored_preset,
+        expected_preset: given_preset,
+        differences: config_differences(stored.get(), given.get()),
+    }
+}
+
+/// The bytes of `days/<day>.json`.
+fn day_json(r: &DayResult) -> serde_json::Result<Vec<u8>> {
+    serde_json::to_vec(r)
+}
+
+/// Reads a state file; a missing one is [`Error::CorruptState`].
+fn read_state_file(path: &Path) -> Result<Vec<u8>> {
+    fs::read(path).map_err(|e| match e.kind() {
+        std::io::ErrorKind::NotFound => {
+            Error::CorruptState { path: path.to_owned(), reason: format!("file is missing ({e})") }
+        }
+        _ => Error::io(path, e),
+    })
+}
+
+/// Checks the header of a blob file; returns the payload's byte range, or
+/// what is wrong in plain words.
+fn check_blob(bytes: &[u8]) -> std::result::Result<std::ops::Range<usize>, String> {
+    let n = bytes.len();
+    let head = &bytes[..n.min(BLOB_MAGIC.len())];
+    if head != &BLOB_MAGIC[..head.len()] {
+        return Err("not a darkdca state file: it does not start with the DDCSTATE magic \
+                    (damaged, or not written by darkdca)"
+            .into());
+    }
+    if n < BLOB_HEADER_LEN {
+        return Err(format!(
+            "truncated: {n} bytes present, shorter than the {BLOB_HEADER_LEN}-byte header"
+        ));
+    }
+    let word = |at: usize| {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(&bytes[at..at + 8]);
+        u64::from_le_bytes(w)
+    };
+    let version = u32::from_le_bytes([bytes[8], bytes[9], bytes[10], bytes[11]]);
+    if version != BLOB_FORMAT_VERSION {
+        return Err(format!(
+            "file format version {version}, this build reads version {BLOB_FORMAT_VERSION} \
+             (damaged, or written by another darkdca version)"
+        ));
+    }
+    let (len, sum) = (word(12), word(20));
+    let expected = (BLOB_HEADER_LEN as u64).saturating_add(len);
+    if (n as u64) < expected {
+        return Err(format!("truncated: {n} bytes present, the header announces {expected}"));
+    }
+    if (n as u64) > expected {
+        return Err(format!(
+            "{} bytes follow the {expected} the header announces",
+            n as u64 - expected
+        ));
+    }
+    let payload = BLOB_HEADER_LEN..n;
+    if blob_checksum(&bytes[payload.clone()]) != sum {
+        return Err(
+            "checksum mismatch: the content was changed or damaged after it was written".into()
+        );
+    }
+    Ok(payload)
+}
+
+/// 64-bit FNV-1a of `bytes`. Each step is a bijection of the running value
+/// for a given byte, so any change of a single byte changes the result;
+/// not cryptographic.
+fn blob_checksum(bytes: &[u8]) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for &b in bytes {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    h
+}
+
+/// Why a payload of `len` bytes does not decode as `what`, in plain words.
+fn decode_reason(e: &bincode::error::DecodeError, len: usize, what: &str) -> String {
+    use bincode::error::DecodeError as D;
+    match e {
+        D::UnexpectedEnd { .. } => {
+            format!("truncated: the {len} bytes present end before {what} does")
+        }
+        D::Utf8 { .. } => format!("{what} holds text that is not valid UTF-8"),
+        D::LimitExceeded | D::OutsideUsizeRange(_) => {
+            format!("{what} announces a size too large to be real")
+        }
+        D::OtherString(m) => format!("the content is not {what}: {m}"),
+        D::Other(m) => format!("the content is not {what}: {m}"),
+        _ => format!(
+            "the content is not {what}: a value of the wrong kind \
+             (damaged, or written by another darkdca version)"
+        ),
+    }
+}
+
 /// Writes `bytes` to `path` atomically: a temporary file in the same
 /// directory, synced, then renamed over `path`.
 ///
@@ -428,15 +713,15 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let s = StateDir::new(dir.path());
         assert!(!s.exists());
-        s.write_blob("model", 1, b"one").unwrap();
+        s.write_blob("tracker", 1, b"one").unwrap();
         s.commit(&meta(1)).unwrap();
-        s.write_blob("model", 2, b"two").unwrap();
+        s.write_blob("tracker", 2, b"two").unwrap();
         // Before the commit, generation 1 is still in force.
         assert_eq!(s.read_meta().unwrap().generation, 1);
-        assert_eq!(s.read_blob("model", 1).unwrap(), b"one");
+        assert_eq!(s.read_blob(&meta(1), "tracker").unwrap(), b"one");
         s.commit(&meta(2)).unwrap();
-        assert_eq!(s.read_blob("model", 2).unwrap(), b"two");
-        assert!(matches!(s.read_blob("model", 1), Err(Error::CorruptState { .. })));
+        assert_eq!(s.read_blob(&meta(2), "tracker").unwrap(), b"two");
+        assert!(matches!(s.read_blob(&meta(1), "tracker"), Err(Error::CorruptState { .. })));
         let leftovers: Vec<_> = fs::read_dir(dir.path())
             .unwrap()
             .flatten()
@@ -462,5 +747,125 @@ mod tests {
         fs::write(dir.path().join("meta.json"), "{not json").unwrap();
         let err = StateDir::new(dir.path()).read_meta().unwrap_err();
         assert!(matches!(err, Error::CorruptState { .. }));
+    }
+
+    fn reason(err: Error) -> String {
+        match err {
+            Error::CorruptState { path, reason } => {
+                assert!(path.ends_with("tracker-1.bin"), "{}", path.display());
+                reason
+            }
+            e => panic!("not a corrupt state: {e}"),
+        }
+    }
+
+    #[test]
+    fn every_damage_to_a_blob_is_caught() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = StateDir::new(dir.path());
+        let payload: Vec<u8> = (0..5000u32).map(|i| (i * 7 % 251) as u8).collect();
+        s.write_blob("tracker", 1, &payload).unwrap();
+        let path = dir.path().join("tracker-1.bin");
+        let good = fs::read(&path).unwrap();
+        assert_eq!(good.len(), BLOB_HEADER_LEN + payload.len());
+        assert_eq!(s.read_blob(&meta(1), "tracker").unwrap(), payload);
+        // Every bit of the header, and a bit of every 13th payload byte.
+        let spots = (0..BLOB_HEADER_LEN * 8)
+            .map(|b| (b / 8, 1u8 << (b % 8)))
+            .chain((BLOB_HEADER_LEN..good.len()).step_by(13).map(|i| (i, 0x10)));
+        for (at, bit) in spots {
+            let mut bad = good.clone();
+            bad[at] ^= bit;
+            fs::write(&path, &bad).unwrap();
+            let err = s.read_blob(&meta(1), "tracker").expect_err(&format!("byte {at}"));
+            let r = reason(err);
+            assert!(!r.contains('{'), "debug text: {r}");
+        }
+        fs::write(&path, &good[..good.len() - 1]).unwrap();
+        assert!(reason(s.read_blob(&meta(1), "tracker").unwrap_err()).contains("truncated"));
+        fs::write(&path, &good[..10]).unwrap();
+        assert!(reason(s.read_blob(&meta(1), "tracker").unwrap_err()).contains("truncated"));
+        let mut long = good.clone();
+        long.push(0);
+        fs::write(&path, &long).unwrap();
+        assert!(reason(s.read_blob(&meta(1), "tracker").unwrap_err()).contains("follow"));
+        let mut version = good.clone();
+        version[8] = 9;
+        fs::write(&path, &version).unwrap();
+        assert!(reason(s.read_blob(&meta(1), "tracker").unwrap_err()).contains("version 9"));
+    }
+
+    #[test]
+    fn format_1_blobs_are_read_bare() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = StateDir::new(dir.path());
+        let value: Vec<u64> = vec![3, 1, 4, 1, 5];
+        let bare = bincode::serde::encode_to_vec(&value, bincode::config::standard()).unwrap();
+        fs::write(dir.path().join("tracker-1.bin"), &bare).unwrap();
+        let mut old = meta(1);
+        old.format_version = 1;
+        let back: Vec<u64> = s.decode_blob(&old, "tracker", "the list").unwrap();
+        assert_eq!(back, value);
+        // The same file in a format 2 state lacks its header.
+        let r = reason(s.decode_blob::<Vec<u64>>(&meta(1), "tracker", "the list").unwrap_err());
+        assert!(r.contains("magic"), "{r}");
+        // Undecodable bare payloads are described in words.
+        fs::write(dir.path().join("tracker-1.bin"), [0xfc_u8, 1, 2]).unwrap();
+        let r = reason(s.decode_blob::<Vec<u64>>(&old, "tracker", "the list").unwrap_err());
+        assert!(r.contains("truncated") && r.contains("the list"), "{r}");
+        fs::write(dir.path().join("tracker-1.bin"), [5_u8, 1, 2, 3, 4, 5, 9, 9]).unwrap();
+        let r = reason(s.decode_blob::<Vec<u64>>(&old, "tracker", "the list").unwrap_err());
+        assert!(r.contains("left over"), "{r}");
+    }
+
+    #[test]
+    fn versions_from_1_to_the_current_are_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = StateDir::new(dir.path());
+        let mut m = meta(0);
+        m.format_version = 1;
+        s.commit(&m).unwrap();
+        assert_eq!(s.read_meta().unwrap().format_version, 1);
+        m.format_version = STATE_FORMAT_VERSION + 1;
+        s.commit(&m).unwrap();
+        let err = s.read_meta().unwrap_err();
+        assert!(err.to_string().contains("newer darkdca"), "{err}");
+    }
+
+    #[test]
+    fn meta_that_is_not_text_is_corrupt_state() {
+        let dir = tempfile::tempdir().unwrap();
+        fs::write(dir.path().join("meta.json"), b"{\"format_version\": \xff}").unwrap();
+        let err = StateDir::new(dir.path()).read_meta().unwrap_err();
+        assert!(matches!(&err, Error::CorruptState { .. }), "{err}");
+        assert!(err.is_bad_input());
+        assert!(err.to_string().contains("UTF-8"), "{err}");
+    }
+
+    #[test]
+    fn differences_name_each_setting() {
+        let a = Config::preset(Preset::Paper);
+        let mut b = a.clone();
+        b.clustering.min_cluster_size = 12;
+        b.embedding.max_sentence_len = Some(50);
+        let mut d = config_differences(&a, &b);
+        d.sort();
+        assert_eq!(
+            d,
+            [
+                "clustering.min_cluster_size (state: 10, given: 12)",
+                "embedding.max_sentence_len (state: unset, given: 50)",
+            ]
+        );
+        assert!(config_differences(&a, &a).is_empty());
+        let err = config_mismatch(
+            Path::new("st"),
+            &a.check().unwrap(),
+            Some(Preset::Paper),
+            &b.check().unwrap(),
+            None,
+        );
+        let msg = err.to_string();
+        assert!(msg.contains("preset paper") && msg.contains("min_cluster_size"), "{msg}");
     }
 }

@@ -140,9 +140,17 @@ fn a_processed_day_is_refused_and_not_counted_twice() {
 fn another_configuration_is_refused_on_resume() {
     let dir = tempfile::tempdir().unwrap();
     Pipeline::create(dir.path(), config(), None).unwrap();
+    // No day committed yet: the state takes another configuration.
     let other = Config::default().check().unwrap();
+    let p = Pipeline::open_or_create(dir.path(), other.clone(), None).unwrap();
+    assert_eq!(p.config().hash(), other.hash());
+    let mut p = Pipeline::open_or_create(dir.path(), config(), None).unwrap();
+    p.process_records(&days()[0]).unwrap();
+    p.save().unwrap();
+    // Once a day is in, it does not.
     let err = Pipeline::open_or_create(dir.path(), other, None).unwrap_err();
     assert!(matches!(err, Error::ConfigMismatch { .. }), "{err}");
+    assert!(err.to_string().contains("embedding.vector_size"), "{err}");
     assert!(Pipeline::open_or_create(dir.path(), config(), None).is_ok());
 }
 

@@ -1,0 +1,386 @@
+//! Regression tests of the command: damaged state files, a failed first
+//! run, configuration errors, exit codes, `--state` equal to `--out` and
+//! reproducible reports.
+
+use std::net::Ipv4Addr;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use darkdca::trace::{Addr, PacketRecord, PcapWriter, WriterOptions, proto, tcp_flags};
+
+const DAY_NS: i64 = 86_400_000_000_000;
+/// 2026-01-01.
+const DAY0: i64 = 20_454;
+
+fn darkdca(args: &[&str]) -> Output {
+    darkdca_env(args, &[])
+}
+
+fn darkdca_env(args: &[&str], env: &[(&str, &str)]) -> Output {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_darkdca"));
+    c.args(args).env_remove("SOURCE_DATE_EPOCH");
+    for (k, v) in env {
+        c.env(k, v);
+    }
+    c.output().expect("the binary runs")
+}
+
+fn text(o: &Output) -> String {
+    format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr))
+}
+
+fn s(p: &Path) -> &str {
+    p.to_str().unwrap()
+}
+
+/// One day: two groups of 12 senders probing their own port in 6 rounds.
+fn day(d: i64) -> Vec<PacketRecord> {
+    let mut out = Vec::new();
+    let mut k: i64 = 0;
+    for round in 0..6u8 {
+        for (g, port) in [22u16, 445].into_iter().enumerate() {
+            for m in 0..12u8 {
+                let m = (m + round * 5) % 12;
+                k += 1;
+                out.push(PacketRecord {
+                    ts_ns: (DAY0 + d) * DAY_NS + k * 1_000_000_000,
+                    src: Addr::V4(Ipv4Addr::new(10, g as u8 + 1, 0, m)),
+                    dst: Some(Addr::V4(Ipv4Addr::new(192, 0, 2, 1))),
+                    proto: proto::TCP,
+                    src_port: Some(40_000),
+                    dst_port: Some(port),
+                    tcp_flags: Some(tcp_flags::SYN),
+                    tcp_seq: Some(1),
+                    len: 40,
+                    count: 1,
+                    mirai_label: None,
+                });
+            }
+        }
+    }
+    out
+}
+
+fn write_pcap(path: &Path, records: &[PacketRecord]) {
+    let file = std::fs::File::create(path).unwrap();
+    let mut w = PcapWriter::new(file, WriterOptions::default()).unwrap();
+    for r in records {
+        w.write_record(r).unwrap();
+    }
+    w.finish().unwrap();
+}
+
+/// `day-<d>.pcap` for days 0 to 2 and a small fast configuration.
+struct Setup {
+    _tmp: tempfile::TempDir,
+    dir: PathBuf,
+    state: PathBuf,
+    out: PathBuf,
+    small: PathBuf,
+}
+
+impl Setup {
+    fn new() -> Self {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().to_owned();
+        for d in 0..3 {
+            write_pcap(&dir.join(format!("day-{d}.pcap")), &day(d));
+        }
+        let small = dir.join("small.toml");
+        std::fs::write(
+            &small,
+            "[embedding]\nvector_size = 16\nbootstrap_epochs = 3\nepochs = 2\nthreads = 1\n",
+        )
+        .unwrap();
+        Self { state: dir.join("state"), out: dir.join("out"), small, dir, _tmp: tmp }
+    }
+
+    fn cap(&self, d: i64) -> PathBuf {
+        self.dir.join(format!("day-{d}.pcap"))
+    }
+
+    /// Runs day `d` on the state, with the small configuration.
+    fn run_day(&self, d: i64) -> Output {
+        let cap = self.cap(d);
+        darkdca(&[
+            "run",
+            s(&cap),
+            "--state",
+            s(&self.state),
+            "--out",
+            s(&self.out),
+            "--config",
+            s(&self.small),
+            "--no-report",
+        ])
+    }
+
+    fn meta(&self) -> serde_json::Value {
+        serde_json::from_slice(&std::fs::read(self.state.join("meta.json")).unwrap()).unwrap()
+    }
+
+    fn blob(&self, name: &str) -> PathBuf {
+        let generation = self.meta()["generation"].as_u64().unwrap();
+        self.state.join(format!("{name}-{generation}.bin"))
+    }
+}
+
+#[test]
+fn a_flipped_bit_in_any_state_file_is_refused_naming_the_file() {
+    let t = Setup::new();
+    let o = t.run_day(0);
+    assert!(o.status.success(), "{}", text(&o));
+    for name in ["tracker", "clustered", "model"] {
+        let path = t.blob(name);
+        let good = std::fs::read(&path).unwrap();
+        let mut offsets = vec![7, 20, good.len() / 2, good.len() - 1];
+        if good.len() > 4097 {
+            offsets.push(4097);
+        }
+        for at in offsets {
+            let mut bad = good.clone();
+            bad[at] ^= 1;
+            std::fs::write(&path, &bad).unwrap();
+            let o = t.run_day(1);
+            assert_eq!(o.status.code(), Some(3), "{name} byte {at}: {}", text(&o));
+            let file = path.file_name().unwrap().to_string_lossy().into_owned();
+            assert!(text(&o).contains(&file), "{name} byte {at}: {}", text(&o));
+            assert!(text(&o).contains("corrupt"), "{name} byte {at}: {}", text(&o));
+            assert!(!text(&o).contains("Invalid"), "debug text: {}", text(&o));
+        }
+        std::fs::write(&path, &good).unwrap();
+    }
+    // Undamaged, the next day goes through, and its files have headers.
+    let o = t.run_day(1);
+    assert!(o.status.success(), "{}", text(&o));
+    assert_eq!(t.meta()["format_version"], 2);
+    for name in ["tracker", "clustered"] {
+        assert!(std::fs::read(t.blob(name)).unwrap().starts_with(b"DDCSTATE"));
+    }
+}
+
+#[test]
+fn a_changed_day_result_in_the_state_is_refused() {
+    let t = Setup::new();
+    assert!(t.run_day(0).status.success());
+    let path = t.state.join("days/2026-01-01.json");
+    let good = std::fs::read(&path).unwrap();
+    // Change one digit: still valid JSON, but not what was written.
+    let at = good.windows(12).position(|w| w == b"\"n_packets\":").unwrap() + 12;
+    let mut bad = good.clone();
+    bad[at] = if bad[at] == b'9' { b'8' } else { bad[at] + 1 };
+    std::fs::write(&path, &bad).unwrap();
+    let report = ["report", "--state", s(&t.state), "--out", s(&t.out)];
+    let o = darkdca(&report);
+    assert_eq!(o.status.code(), Some(3), "{}", text(&o));
+    assert!(text(&o).contains("2026-01-01.json") && text(&o).contains("checksum"), "{}", text(&o));
+    std::fs::write(&path, &good).unwrap();
+    assert!(darkdca(&report).status.success());
+}
+
+#[test]
+fn a_state_written_before_the_headers_is_still_read() {
+    let t = Setup::new();
+    assert!(t.run_day(0).status.success());
+    // Make it a format 1 state: bare payloads, format_version 1.
+    for name in ["tracker", "clustered"] {
+        let path = t.blob(name);
+        let bytes = std::fs::read(&path).unwrap();
+        std::fs::write(&path, &bytes[28..]).unwrap();
+    }
+    let meta_path = t.state.join("meta.json");
+    let meta = std::fs::read_to_string(&meta_path).unwrap();
+    let old = meta.replace("\"format_version\": 2", "\"format_version\": 1");
+    assert_ne!(meta, old);
+    std::fs::write(&meta_path, old).unwrap();
+
+    let o = t.run_day(1);
+    assert!(o.status.success(), "{}", text(&o));
+    assert_eq!(t.meta()["format_version"], 2);
+    assert_eq!(t.meta()["days"].as_array().unwrap().len(), 2);
+    assert!(std::fs::read(t.blob("tracker")).unwrap().starts_with(b"DDCSTATE"));
+}
+
+#[test]
+fn a_failed_first_run_does_not_lock_the_configuration() {
+    let t = Setup::new();
+    let bad = t.dir.join("bad.pcap.gz");
+    std::fs::write(&bad, b"not a capture at all, not even gzip").unwrap();
+    let o = darkdca(&["run", s(&bad), "--state", s(&t.state), "--out", s(&t.out)]);
+    assert_eq!(o.status.code(), Some(3), "{}", text(&o));
+
+    // Another configuration is accepted: no day was committed.
+    let o = t.run_day(0);
+    assert!(o.status.success(), "{}", text(&o));
+
+    // Once a day is in, a different configuration is refused, naming the
+    // differing settings and the presets.
+    let cap = t.cap(1);
+    let o = darkdca(&[
+        "run",
+        s(&cap),
+        "--state",
+        s(&t.state),
+        "--out",
+        s(&t.out),
+        "--preset",
+        "paper",
+        "--no-report",
+    ]);
+    assert_eq!(o.status.code(), Some(3), "{}", text(&o));
+    let err = text(&o);
+    assert!(err.contains("embedding.vector_size (state: 16, given: 200)"), "{err}");
+    assert!(err.contains("preset recommended") && err.contains("preset paper"), "{err}");
+    assert!(err.contains("without --preset"), "{err}");
+}
+
+#[test]
+fn configuration_errors_name_the_key_and_line() {
+    let t = Setup::new();
+    let cases: [(&str, &str, &[&str]); 4] = [
+        (
+            "neg.toml",
+            "[clustering]\nmin_cluster_size = -3\n",
+            &["clustering.min_cluster_size", "line 2", "-3"],
+        ),
+        (
+            "big.toml",
+            "# sizes\n[embedding]\nwindow = 5\nvector_size = \"big\"\n",
+            &["embedding.vector_size", "line 4"],
+        ),
+        (
+            "neg.json",
+            "{\"clustering\": {\"min_cluster_size\": -3}}",
+            &["clustering.min_cluster_size"],
+        ),
+        ("typo.toml", "[tracking]\nmatch_treshold = 0.5\n", &["tracking.match_treshold", "line 2"]),
+    ];
+    for (name, content, wanted) in cases {
+        let path = t.dir.join(name);
+        std::fs::write(&path, content).unwrap();
+        let o = darkdca(&["config", "--config", s(&path)]);
+        assert_eq!(o.status.code(), Some(3), "{name}: {}", text(&o));
+        for w in wanted {
+            assert!(text(&o).contains(w), "{name}: {w:?} missing in {}", text(&o));
+        }
+    }
+}
+
+#[test]
+fn config_and_run_refuse_the_same_values_in_the_same_words() {
+    let t = Setup::new();
+    let huge = t.dir.join("huge.toml");
+    std::fs::write(&huge, "[embedding]\nvector_size = 1000000000\n").unwrap();
+    let cap = t.cap(0);
+    let wanted = "embedding.vector_size must be at most 65536, got 1000000000";
+    for args in [
+        vec!["config", "--config", s(&huge)],
+        vec!["run", s(&cap), "--state", s(&t.state), "--out", s(&t.out), "--config", s(&huge)],
+    ] {
+        let o = darkdca(&args);
+        assert_eq!(o.status.code(), Some(3), "{args:?}: {}", text(&o));
+        assert!(text(&o).contains(wanted), "{args:?}: {}", text(&o));
+    }
+}
+
+#[test]
+fn bad_inputs_and_states_exit_3_in_plain_words() {
+    let t = Setup::new();
+    let cap = t.cap(0);
+    // A binary file as labels.
+    let labels = t.dir.join("labels.txt");
+    std::fs::write(&labels, [0xff_u8, 0xfe, 0x00, 0x80, 0x81]).unwrap();
+    let o = darkdca(&[
+        "run",
+        s(&cap),
+        "--state",
+        s(&t.state),
+        "--out",
+        s(&t.out),
+        "--config",
+        s(&t.small),
+        "--labels",
+        s(&labels),
+    ]);
+    assert_eq!(o.status.code(), Some(3), "{}", text(&o));
+    assert!(text(&o).contains("labels.txt") && text(&o).contains("UTF-8"), "{}", text(&o));
+
+    assert!(t.run_day(0).status.success());
+    // A deleted model: named, with the reason in words.
+    let model = t.blob("model");
+    let saved = std::fs::read(&model).unwrap();
+    std::fs::remove_file(&model).unwrap();
+    let o = t.run_day(1);
+    assert_eq!(o.status.code(), Some(3), "{}", text(&o));
+    assert!(text(&o).contains("model-1.bin") && text(&o).contains("missing"), "{}", text(&o));
+    std::fs::write(&model, saved).unwrap();
+
+    // A meta.json that is not UTF-8.
+    let meta_path = t.state.join("meta.json");
+    let meta = std::fs::read(&meta_path).unwrap();
+    let mut bad = meta.clone();
+    bad[3] = 0xff;
+    std::fs::write(&meta_path, &bad).unwrap();
+    let o = t.run_day(1);
+    assert_eq!(o.status.code(), Some(3), "{}", text(&o));
+    assert!(text(&o).contains("corrupt") && text(&o).contains("UTF-8"), "{}", text(&o));
+    std::fs::write(&meta_path, &meta).unwrap();
+
+    // Scoring outputs against a scenario they were not made from.
+    let scenario = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/scenario");
+    let o = darkdca(&["evaluate", "--out", s(&t.out), "--scenario", s(&scenario)]);
+    assert_eq!(o.status.code(), Some(3), "{}", text(&o));
+    assert!(text(&o).contains("this scenario"), "{}", text(&o));
+}
+
+#[test]
+fn the_state_and_the_outputs_must_be_two_directories() {
+    let t = Setup::new();
+    let cap = t.cap(0);
+    std::fs::create_dir_all(&t.out).unwrap();
+    let same = t.dir.join("out/../out/.");
+    let o = darkdca(&["run", s(&cap), "--state", s(&same), "--out", s(&t.out)]);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    assert!(text(&o).contains("--state and --out are the same directory"), "{}", text(&o));
+    assert!(!t.out.join("meta.json").exists());
+    // The state inside the outputs is fine.
+    let inner = t.out.join("state");
+    let o = darkdca(&[
+        "run",
+        s(&cap),
+        "--state",
+        s(&inner),
+        "--out",
+        s(&t.out),
+        "--config",
+        s(&t.small),
+        "--no-report",
+    ]);
+    assert!(o.status.success(), "{}", text(&o));
+}
+
+#[test]
+fn reports_honour_source_date_epoch() {
+    let t = Setup::new();
+    assert!(t.run_day(0).status.success());
+    let env = [("SOURCE_DATE_EPOCH", "1767225600")];
+    let mut pages = Vec::new();
+    for _ in 0..2 {
+        let o = darkdca_env(&["report", "--state", s(&t.state), "--out", s(&t.out)], &env);
+        assert!(o.status.success(), "{}", text(&o));
+        pages.push((
+            std::fs::read(t.out.join("index.html")).unwrap(),
+            std::fs::read_to_string(t.out.join("report_input.json")).unwrap(),
+        ));
+        std::thread::sleep(std::time::Duration::from_millis(1100));
+    }
+    assert!(pages[0] == pages[1], "two reports of the same run differ");
+    assert!(pages[0].1.contains("2026-01-01T00:00:00Z"), "{}", pages[0].1);
+
+    let o = darkdca_env(
+        &["report", "--state", s(&t.state), "--out", s(&t.out)],
+        &[("SOURCE_DATE_EPOCH", "yesterday")],
+    );
+    assert_eq!(o.status.code(), Some(3), "{}", text(&o));
+    assert!(text(&o).contains("SOURCE_DATE_EPOCH"), "{}", text(&o));
+}
