@@ -475,7 +475,7 @@ impl Config {
                 .map(|o| {
                     o.iter()
                         .filter(|(_, v)| v.is_null())
-                        .map(|(k, _)| format!("# {k} = ...  (optional, not set)"))
+                        .map(|(k, _)| format!("# {k}: optional, not set"))
                         .collect()
                 })
                 .unwrap_or_default()
