@@ -32,7 +32,7 @@ fn main() -> Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     match args.first().map(String::as_str) {
         Some("ci") => ci(),
-        Some("deps") => deps(),
+        Some("deps") => deps(true),
         Some("demo") => demo(),
         Some("scenario") => scenario(&args[1..]),
         Some("help" | "-h" | "--help") => {
@@ -48,7 +48,7 @@ fn main() -> Result<()> {
 
 /// Runs every check CI runs, stopping at the first failure.
 fn ci() -> Result<()> {
-    deps()?;
+    deps(true)?;
     cargo(&["fmt", "--all", "--", "--check"], &[])?;
     cargo(&["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"], &[])?;
     cargo(&["test", "--workspace"], &[])?;
@@ -58,15 +58,16 @@ fn ci() -> Result<()> {
 }
 
 /// Installs the Debian packages the project needs when they are missing:
-/// OpenBLAS (linked by ndarray-linalg) and Chromium (the report's browser
-/// test renders the page in it).
-fn deps() -> Result<()> {
+/// OpenBLAS (linked by ndarray-linalg) and, with `for_tests`, Chromium (the
+/// report's browser test renders the page in it; building and running do
+/// not need it).
+fn deps(for_tests: bool) -> Result<()> {
     let mut missing = Vec::new();
     let blas = Command::new("pkg-config").args(["--exists", "openblas"]).status();
     if !blas.is_ok_and(|s| s.success()) {
         missing.extend(["libopenblas-dev", "pkg-config"]);
     }
-    if !Path::new("/usr/bin/chromium").exists() {
+    if for_tests && !Path::new("/usr/bin/chromium").exists() {
         missing.push("chromium");
     }
     if missing.is_empty() {
@@ -83,7 +84,7 @@ fn deps() -> Result<()> {
 /// Runs the pipeline on the committed scenario from a fresh state and
 /// writes the day outputs and the report under `out/demo/`.
 fn demo() -> Result<()> {
-    deps()?;
+    deps(false)?;
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent().context("xtask has a parent")?;
     let out = root.join("out/demo");
     if out.exists() {

@@ -32,7 +32,8 @@ pub enum Preset {
     /// justifies on the simulator: every service its own sentence
     /// (`trace.top_services` [`ALL_SERVICES`]), `embedding.bootstrap_epochs`
     /// 10, `embedding.epochs` 5, `embedding.forget` 0.4,
-    /// `clustering.min_samples` 5, the novelty known-share gate
+    /// `clustering.min_samples` 5, the support gate
+    /// `clustering.min_support` 0.1, the novelty known-share gate
     /// `tracking.novelty_max_known_share` 0.4 and novelty confirmed after
     /// one more batch, `tracking.novelty_confirm_batches` 1.
     #[default]
@@ -204,6 +205,15 @@ pub struct ClusteringConfig {
     pub cluster_selection_epsilon: f64,
     /// Whether the whole data set may be one cluster. Default `false`.
     pub allow_single_cluster: bool,
+    /// Smallest share of a cluster's occurrences in the day's sentences
+    /// that have another member of the same cluster within
+    /// `embedding.window` positions (`metrics::window_support`), in [0, 1].
+    /// A cluster below it is not held together by the day's traffic, only
+    /// by what the model remembers of earlier days (a group that dissolved,
+    /// or unrelated senders that happen to lie close): its members are
+    /// reported as noise. 0 keeps every cluster (the paper). Default 0.
+    #[serde(default, skip_serializing_if = "is_off")]
+    pub min_support: f64,
 }
 
 /// How HDBSCAN chooses flat clusters from its tree.
@@ -366,7 +376,11 @@ impl Config {
                     forget: 0.4,
                     ..paper.embedding
                 },
-                clustering: ClusteringConfig { min_samples: Some(5), ..paper.clustering },
+                clustering: ClusteringConfig {
+                    min_samples: Some(5),
+                    min_support: 0.1,
+                    ..paper.clustering
+                },
                 tracking: TrackingConfig {
                     novelty_max_known_share: Some(0.4),
                     novelty_confirm_batches: 1,
@@ -402,6 +416,7 @@ impl Config {
                 cluster_selection: ClusterSelection::Eom,
                 cluster_selection_epsilon: 0.0,
                 allow_single_cluster: false,
+                min_support: 0.0,
             },
             tracking: TrackingConfig {
                 match_threshold: 0.65,
@@ -460,7 +475,7 @@ impl Config {
                 .map(|o| {
                     o.iter()
                         .filter(|(_, v)| v.is_null())
-                        .map(|(k, _)| format!("# {k} = ...  (optional, not set)"))
+                        .map(|(k, _)| format!("# {k}: optional, not set"))
                         .collect()
                 })
                 .unwrap_or_default()
@@ -472,6 +487,9 @@ impl Config {
         let off = |section: &str| -> Vec<String> {
             match section {
                 "embedding" if self.embedding.forget == 0.0 => vec!["forget = 0.0".to_owned()],
+                "clustering" if self.clustering.min_support == 0.0 => {
+                    vec!["min_support = 0.0".to_owned()]
+                }
                 "tracking" if self.tracking.novelty_confirm_batches == 0 => {
                     vec!["novelty_confirm_batches = 0".to_owned()]
                 }
@@ -615,6 +633,12 @@ impl Config {
 
         let c = &self.clustering;
         at_least("clustering.min_cluster_size", c.min_cluster_size as u64, 2)?;
+        if !(c.min_support.is_finite() && (0.0..=1.0).contains(&c.min_support)) {
+            return invalid(
+                "clustering.min_support",
+                format!("must be in [0, 1], got {}", c.min_support),
+            );
+        }
         if let Some(m) = c.min_samples {
             at_least("clustering.min_samples", m as u64, 1)?;
         }
@@ -962,6 +986,7 @@ mod tests {
             (1, 0)
         );
         assert_eq!((r.embedding.forget, p.embedding.forget), (0.4, 0.0));
+        assert_eq!((r.clustering.min_support, p.clustering.min_support), (0.1, 0.0));
         assert_eq!((r.trace.top_services, p.trace.top_services), (ALL_SERVICES, 2500));
         assert_eq!(
             TraceConfig { top_services: p.trace.top_services, ..r.trace.clone() },
@@ -1021,6 +1046,26 @@ mod tests {
     }
 
     #[test]
+    fn the_support_gate_is_optional_in_files_and_checked() {
+        // Configurations written before `clustering.min_support` existed
+        // load with it off, and leaving it off keeps their hash.
+        let paper = Config::preset(Preset::Paper);
+        let json = serde_json::to_string(&paper).unwrap();
+        assert!(!json.contains("min_support"), "{json}");
+        let back: Config = serde_json::from_str(&json).unwrap();
+        assert_eq!(back.clustering.min_support, 0.0);
+        let c = Config::from_toml_str("[clustering]\nmin_support = 0.2\n").unwrap();
+        assert_eq!(c.clustering.min_support, 0.2);
+        assert!(c.check().is_ok());
+        for bad in [-0.1, 1.5, f64::NAN, f64::INFINITY] {
+            let mut c = Config::default();
+            c.clustering.min_support = bad;
+            let err = c.check().unwrap_err();
+            assert!(err.to_string().contains("clustering.min_support"), "{bad}: {err}");
+        }
+    }
+
+    #[test]
     fn the_default_is_the_recommended_preset() {
         assert_eq!(Preset::default(), Preset::Recommended);
         assert_eq!(Config::default(), Config::preset(Preset::Recommended));
@@ -1074,8 +1119,10 @@ mod tests {
         // are written, so the file still means what the state used.
         let mut old = Config::preset(Preset::Recommended);
         (old.embedding.forget, old.tracking.novelty_confirm_batches) = (0.0, 0);
+        old.clustering.min_support = 0.0;
         let text = format!("preset = \"recommended\"\n{}", old.to_toml_string());
         assert!(text.contains("forget = 0.0") && text.contains("novelty_confirm_batches = 0"));
+        assert!(text.contains("min_support = 0.0"), "{text}");
         assert_eq!(Config::from_toml_str(&text).unwrap(), old);
     }
 

@@ -66,9 +66,10 @@
 //!
 //! # Main types
 //!
-//! - [`Config`] holds every parameter with the paper's defaults and the
-//!   [`Preset`]s `paper`, `novtrack` and `recommended` (the paper with the
-//!   changes measured in `docs/EVALUATION.md`); [`Config::check`] validates it into
+//! - [`Config`] holds every parameter; its default is the `recommended`
+//!   [`Preset`] (the paper with the changes measured in
+//!   `docs/EVALUATION.md`), and `paper` and `novtrack` give the published
+//!   values and the authors' code's; [`Config::check`] validates it into
 //!   the [`CheckedConfig`] a pipeline takes.
 //! - [`Pipeline`] runs batches in memory ([`Pipeline::new`]) or on a state
 //!   directory ([`Pipeline::create`], [`Pipeline::open`],

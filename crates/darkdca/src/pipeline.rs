@@ -414,8 +414,14 @@ impl Pipeline {
 
         observer.stage_started(&day, Stage::Cluster);
         let clock = Instant::now();
-        let labels = cluster_labels(x.view(), &self.config.clustering)
+        let mut labels = cluster_labels(x.view(), &self.config.clustering)
             .map_err(|e| Error::stage("cluster", &day, e.as_ref()))?;
+        let min_support = self.config.clustering.min_support;
+        if min_support > 0.0 {
+            let window = self.config.embedding.window;
+            drop_unsupported(&mut labels, &senders, &sentences, window, min_support)
+                .map_err(|e| Error::stage("cluster", &day, &e))?;
+        }
         timings.cluster = ms(clock);
 
         observer.stage_started(&day, Stage::Metrics);
@@ -895,6 +901,45 @@ fn tracker_params(t: &TrackingConfig) -> Result<dca::Params> {
         .map_err(|err| Error::InvalidConfig { field: "tracking", reason: err.to_string() })
 }
 
+/// Turns the clusters that the day's sentences do not hold together (a
+/// support share below `min_support`) into noise, and renumbers the others
+/// from 0 in their order. Returns how many clusters were dropped.
+fn drop_unsupported(
+    labels: &mut [i32],
+    senders: &[Addr],
+    sentences: &[&[Addr]],
+    window: usize,
+    min_support: f64,
+) -> std::result::Result<usize, metrics::Error> {
+    let cluster: HashMap<Addr, i32> =
+        senders.iter().copied().zip(labels.iter().copied()).filter(|&(_, l)| l >= 0).collect();
+    let support =
+        metrics::window_support(sentences, |a| cluster.get(a).copied().unwrap_or(-1), window)?;
+    let n_clusters = labels.iter().copied().max().map_or(0, |m| m + 1);
+    let mut renumber = vec![-1; usize::try_from(n_clusters).unwrap_or(0)];
+    let mut next = 0;
+    for (c, slot) in renumber.iter_mut().enumerate() {
+        let share = support.get(&(c as i32)).map_or(0.0, metrics::WindowSupport::share);
+        if share >= min_support {
+            *slot = next;
+            next += 1;
+        }
+    }
+    for l in labels.iter_mut().filter(|l| **l >= 0) {
+        *l = renumber[*l as usize];
+    }
+    let dropped = renumber.len() - next as usize;
+    if dropped > 0 {
+        tracing::debug!(
+            dropped,
+            kept = next,
+            min_support,
+            "clusters without support in the day's sentences"
+        );
+    }
+    Ok(dropped)
+}
+
 /// HDBSCAN labels (`-1` noise) of unit-length embeddings under cosine
 /// distance; every point is noise when there are fewer than
 /// `min_cluster_size` of them.
@@ -1009,5 +1054,30 @@ mod tests {
         assert!(d[0].confirmed && !d[1].confirmed);
         assert_eq!(d[1].transition, "absorbed");
         assert!(cands.is_empty());
+    }
+
+    #[test]
+    fn clusters_the_day_does_not_hold_together_become_noise() {
+        let a = |i: u32| Addr::Opaque(i);
+        // Cluster 0 = {0, 1, 2} sends together; cluster 1 = {3, 4} was kept
+        // by memory only (never within the window of each other); cluster
+        // 2 = {5, 6} sends together; 7 is noise.
+        let senders: Vec<Addr> = (0..8).map(a).collect();
+        let mut labels = vec![0, 0, 0, 1, 1, 2, 2, -1];
+        let s1 = [a(0), a(1), a(3), a(7), a(7), a(2), a(0)];
+        let s2 = [a(4), a(9), a(9), a(9), a(5), a(6)];
+        let sentences: Vec<&[Addr]> = vec![&s1, &s2];
+        let dropped = drop_unsupported(&mut labels, &senders, &sentences, 2, 0.5).unwrap();
+        assert_eq!(dropped, 1);
+        assert_eq!(labels, vec![0, 0, 0, -1, -1, 1, 1, -1]);
+        // Nothing below the bar: unchanged.
+        let mut again = labels.clone();
+        assert_eq!(drop_unsupported(&mut again, &senders, &sentences, 2, 0.5).unwrap(), 0);
+        assert_eq!(again, labels);
+        // A cluster absent from the sentences has no support at all.
+        let mut absent = vec![0, 0, 0, -1, -1, -1, -1, 1];
+        let only_s1: Vec<&[Addr]> = vec![&s1[..3]];
+        drop_unsupported(&mut absent, &senders, &only_s1, 2, 0.01).unwrap();
+        assert_eq!(absent, vec![0, 0, 0, -1, -1, -1, -1, -1]);
     }
 }

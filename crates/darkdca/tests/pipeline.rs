@@ -321,3 +321,47 @@ fn without_confirmation_novel_flags_are_final() {
     assert!(d3.novelty_decisions.is_empty());
     assert!(p.novelty_candidates().is_empty());
 }
+
+/// Day 2 of `days()` with the second group dissolved: each of its members
+/// still sends 8 packets, but to a port of its own, alone.
+fn dissolved_day() -> Vec<PacketRecord> {
+    let groups = three_groups();
+    let kept = [groups[0].clone(), groups[2].clone()];
+    let mut day = day_records(DAY0 + 2, &kept, 8, 200, 7);
+    let start = (DAY0 + 2) * common::DAY_NS;
+    for (i, src) in groups[1].senders().into_iter().enumerate() {
+        for k in 0..8i64 {
+            let ts = start + k * 3_600_000_000_000 + i as i64 * 7_000_000;
+            let port = 30_000 + i as u16;
+            day.push(common::syn(ts, src, std::net::Ipv4Addr::new(192, 0, 2, 9), port, false));
+        }
+    }
+    day.sort_by_key(|r| r.ts_ns);
+    day
+}
+
+/// What became of the second group's lineage on the dissolution day.
+fn fate_of_dissolved_group(min_support: f64) -> String {
+    let mut c = Config::default();
+    c.embedding.vector_size = 32;
+    c.embedding.bootstrap_epochs = 10;
+    c.embedding.epochs = 5;
+    c.clustering.min_support = min_support;
+    let mut p = Pipeline::new(c.check().unwrap()).unwrap();
+    let all = days();
+    let d1 = p.process_records(&all[0]).unwrap().pop().unwrap();
+    let d1 = [d1, p.process_records(&all[1]).unwrap().pop().unwrap()];
+    let member = "10.2.0.0";
+    let lineage = d1[1].senders.iter().find(|s| s.address == member).unwrap().lineage.unwrap();
+    let d2 = p.process_records(&dissolved_day()).unwrap().pop().unwrap();
+    let t = d2.transitions.iter().find(|t| t.lineage == lineage).unwrap();
+    t.kind.clone()
+}
+
+#[test]
+fn the_support_gate_lets_a_dissolved_group_disappear() {
+    // The model still places the members together: without the gate the
+    // cluster survives on memory alone.
+    assert_eq!(fate_of_dissolved_group(0.0), "survived");
+    assert_eq!(fate_of_dissolved_group(0.1), "disappeared");
+}

@@ -13,12 +13,17 @@ use darkdca::{Config, DayResult, GroundTruth, Pipeline};
 
 /// `../shared/fixtures-real` beside the workspace, if present.
 fn real() -> Option<PathBuf> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/fixtures-real");
+    // `DARKDCA_FIXTURES_REAL` points elsewhere, for a clone not beside `shared`.
+    let dir = std::env::var_os("DARKDCA_FIXTURES_REAL").map_or_else(
+        || PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/fixtures-real"),
+        PathBuf::from,
+    );
     if dir.is_dir() {
         Some(dir)
     } else {
         eprintln!(
-            "skipped: {} is missing (real captures are not in the repository)",
+            "skipped: {} is missing (real captures are not in the repository; \
+             set DARKDCA_FIXTURES_REAL to their folder)",
             dir.display()
         );
         None

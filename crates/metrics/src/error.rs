@@ -84,6 +84,9 @@ pub enum Error {
         /// The entry.
         value: f64,
     },
+    /// The context window of [`crate::window_support`] is 0.
+    #[error("the support window must be at least 1 position")]
+    ZeroWindow,
 }
 
 /// Shorthand for results of this crate.

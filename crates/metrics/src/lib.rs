@@ -14,6 +14,10 @@
 //! - [`adjusted_rand_index`], [`normalized_mutual_info`],
 //!   [`adjusted_mutual_info`]: agreement between two partitions, equal to
 //!   scikit-learn's scores with its default (arithmetic) normalisation.
+//! - [`window_support`]: how much of each cluster the batch's own sequences
+//!   hold together (members within a skip-gram window of each other), to
+//!   tell a group that still acts together from one kept only by an
+//!   incremental model's memory.
 //!
 //! # Example
 //!
@@ -133,6 +137,7 @@ mod error;
 mod purity;
 mod silhouette;
 mod special;
+mod support;
 
 pub use agreement::{
     AverageMethod, adjusted_mutual_info, adjusted_mutual_info_with, adjusted_rand_index,
@@ -142,3 +147,4 @@ pub use element::Element;
 pub use error::{Error, Result};
 pub use purity::{ClusterPurity, Label, overall_purity, purity};
 pub use silhouette::{Metric, NOISE, NoiseHandling, Silhouette, SilhouetteParams, silhouette};
+pub use support::{WindowSupport, window_support};

@@ -23,12 +23,17 @@ use darkdca_trace::{
 use serde_json::Value;
 
 fn real_dir() -> Option<PathBuf> {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/fixtures-real");
+    // `DARKDCA_FIXTURES_REAL` points elsewhere, for a clone not beside `shared`.
+    let dir = std::env::var_os("DARKDCA_FIXTURES_REAL").map_or_else(
+        || PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/fixtures-real"),
+        PathBuf::from,
+    );
     if dir.is_dir() {
         Some(dir)
     } else {
         eprintln!(
-            "skipping: {} is missing (real captures are not in the repository)",
+            "skipping: {} is missing (real captures are not in the repository; \
+             set DARKDCA_FIXTURES_REAL to their folder)",
             dir.display()
         );
         None

@@ -66,8 +66,8 @@ impl<'a> SharedWeights<'a> {
     /// One skip-gram update with negative sampling: the input row of
     /// `context` learns to predict `targets[0]` (label 1) and not the noise
     /// tokens `targets[1..]` (label 0). `grad` is scratch of length `dim`.
-    /// `simd` selects the AVX2+FMA instantiation; callers set it only from
-    /// [`fma_available`].
+    /// `kernel` selects the AVX2+FMA instantiation and whether output rows
+    /// learn (see [`Kernel`]).
     ///
     /// # Panics
     ///
@@ -82,16 +82,23 @@ impl<'a> SharedWeights<'a> {
         alpha: f32,
         sigmoid: &Sigmoid,
         grad: &mut [f32],
-        simd: Simd,
+        kernel: Kernel,
     ) {
+        let Kernel { simd, learn_output } = kernel;
         #[cfg(target_arch = "x86_64")]
         if let Simd::Fma(_) = simd {
             // SAFETY: a `Simd::Fma` value is only built by `fma_available`,
             // after the CPU reported both the avx2 and the fma features.
-            return unsafe { self.train_pair_fma(context, targets, alpha, sigmoid, grad) };
+            return unsafe {
+                self.train_pair_fma(context, targets, alpha, sigmoid, grad, learn_output)
+            };
         }
         let _ = simd;
-        self.train_pair_with::<false>(context, targets, alpha, sigmoid, grad);
+        if learn_output {
+            self.train_pair_with::<false, true>(context, targets, alpha, sigmoid, grad);
+        } else {
+            self.train_pair_with::<false, false>(context, targets, alpha, sigmoid, grad);
+        }
     }
 
     /// [`SharedWeights::train_pair_with`] compiled for AVX2 and FMA.
@@ -104,12 +111,17 @@ impl<'a> SharedWeights<'a> {
         alpha: f32,
         sigmoid: &Sigmoid,
         grad: &mut [f32],
+        learn_output: bool,
     ) {
-        self.train_pair_with::<true>(context, targets, alpha, sigmoid, grad);
+        if learn_output {
+            self.train_pair_with::<true, true>(context, targets, alpha, sigmoid, grad);
+        } else {
+            self.train_pair_with::<true, false>(context, targets, alpha, sigmoid, grad);
+        }
     }
 
     #[inline(always)]
-    fn train_pair_with<const FMA: bool>(
+    fn train_pair_with<const FMA: bool, const LEARN: bool>(
         &self,
         context: u32,
         targets: &[u32],
@@ -145,7 +157,7 @@ impl<'a> SharedWeights<'a> {
             let output = unsafe {
                 std::slice::from_raw_parts_mut(self.output.add(target as usize * dim), dim)
             };
-            output_step::<FMA>(input, output, grad, label, alpha, sigmoid);
+            output_step::<FMA, LEARN>(input, output, grad, label, alpha, sigmoid);
         }
         axpy::<FMA>(1.0, grad, input);
     }
@@ -178,6 +190,16 @@ pub(crate) enum Simd {
     Portable,
     /// AVX2 with fused multiply-add (x86-64 only).
     Fma(FmaToken),
+}
+
+/// How [`SharedWeights::train_pair`] runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Kernel {
+    /// The instruction set; callers set it only from [`fma_available`].
+    pub(crate) simd: Simd,
+    /// Whether output rows learn. When false they are only read: the input
+    /// row learns against a fixed model.
+    pub(crate) learn_output: bool,
 }
 
 /// Zero-sized witness that AVX2 and FMA were detected; private field.
@@ -217,7 +239,14 @@ mod tests {
         {
             let w = SharedWeights::new(&mut input, &mut output, dim);
             for _ in 0..50 {
-                w.train_pair(1, &[2, 0], 0.5, &sigmoid, &mut grad, simd);
+                w.train_pair(
+                    1,
+                    &[2, 0],
+                    0.5,
+                    &sigmoid,
+                    &mut grad,
+                    Kernel { simd, learn_output: true },
+                );
             }
         }
         let row = |m: &[f32], r: usize| m[r * dim..(r + 1) * dim].to_vec();
@@ -232,6 +261,7 @@ mod tests {
         let mut input = vec![0.0f32; 4];
         let mut output = vec![0.0f32; 4];
         let w = SharedWeights::new(&mut input, &mut output, 2);
-        w.train_pair(2, &[0], 0.1, &Sigmoid::new(), &mut [0.0, 0.0], Simd::Portable);
+        let kernel = Kernel { simd: Simd::Portable, learn_output: true };
+        w.train_pair(2, &[0], 0.1, &Sigmoid::new(), &mut [0.0, 0.0], kernel);
     }
 }

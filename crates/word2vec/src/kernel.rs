@@ -103,9 +103,10 @@ pub(crate) fn axpy<const FMA: bool>(a: f32, x: &[f32], y: &mut [f32]) {
 /// One output-row step of negative sampling: scores `input · output`, adds
 /// the gradient times the old output row to `grad`, and moves the output row
 /// along the input row. The input row itself is updated by the caller once
-/// all targets are done, as word2vec and gensim do.
+/// all targets are done, as word2vec and gensim do. With `LEARN` false the
+/// output row is only read (the gradient still reaches `grad`).
 #[inline(always)]
-pub(crate) fn output_step<const FMA: bool>(
+pub(crate) fn output_step<const FMA: bool, const LEARN: bool>(
     input: &[f32],
     output: &mut [f32],
     grad: &mut [f32],
@@ -114,9 +115,13 @@ pub(crate) fn output_step<const FMA: bool>(
     sigmoid: &Sigmoid,
 ) {
     let g = sigmoid.gradient(dot_with::<FMA>(input, output), label) * alpha;
-    for ((o, e), i) in output.iter_mut().zip(grad.iter_mut()).zip(input) {
-        *e = mul_add::<FMA>(g, *o, *e);
-        *o = mul_add::<FMA>(g, *i, *o);
+    if LEARN {
+        for ((o, e), i) in output.iter_mut().zip(grad.iter_mut()).zip(input) {
+            *e = mul_add::<FMA>(g, *o, *e);
+            *o = mul_add::<FMA>(g, *i, *o);
+        }
+    } else {
+        axpy::<FMA>(g, output, grad);
     }
 }
 
@@ -151,7 +156,7 @@ mod tests {
         let mut output = vec![0.05f32; 20];
         let mut grad = vec![0.0f32; 20];
         let before = dot(&input, &output);
-        output_step::<false>(&input, &mut output, &mut grad, 1.0, 0.5, &s);
+        output_step::<false, true>(&input, &mut output, &mut grad, 1.0, 0.5, &s);
         assert!(dot(&input, &output) > before);
         assert!(grad.iter().all(|&g| g > 0.0));
     }

@@ -114,7 +114,7 @@ mod w2v_format;
 
 pub use embeddings::Embeddings;
 pub use error::{Error, ParamsError, Result};
-pub use model::{MAX_VOCAB, Model, Similar, Token, TrainStats};
+pub use model::{MAX_VOCAB, Model, Passes, Similar, Token, TrainStats};
 pub use params::{CountPolicy, MAX_VECTOR_SIZE, Params, ParamsBuilder};
 pub use persist::{FORMAT_VERSION, MAGIC};
 pub use w2v_format::{read_word2vec_binary, read_word2vec_text};

@@ -59,10 +59,14 @@ pub struct TrainStats {
     pub vocab_size: usize,
     /// Passes made over the corpus.
     pub epochs: usize,
+    /// Further passes that trained only the tokens this call added
+    /// ([`Passes::new_token_epochs`]; 0 when there were none).
+    pub new_token_epochs: usize,
     /// Centre words trained over all epochs, after subsampling (gensim's
-    /// "effective words").
+    /// "effective words"); in the new-token passes, only centres with a new
+    /// token in their window count.
     pub n_trained_words: u64,
-    /// (context, centre) pairs trained.
+    /// (context, centre) pairs trained, the new-token passes included.
     pub n_pairs: u64,
     /// Wall time of the training passes.
     pub elapsed: Duration,
@@ -73,6 +77,26 @@ impl TrainStats {
     pub fn words_per_second(&self) -> f64 {
         self.n_trained_words as f64 / self.elapsed.as_secs_f64().max(1e-9)
     }
+}
+
+/// The training passes of one [`Model::update_with`] call.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Passes {
+    /// Passes over the whole batch, as [`Model::update_with_epochs`]. At
+    /// least 1.
+    pub epochs: usize,
+    /// Further passes, after those, that train only the tokens this batch
+    /// adds to the vocabulary against the rest of the model held fixed: a
+    /// pair is trained when its context token is new, and only that token's
+    /// input vector learns, while every output vector and the input vectors
+    /// of known tokens stay as the first passes left them. 0 makes no such
+    /// pass.
+    ///
+    /// A known token has been trained on every earlier batch it was in; a
+    /// new one has only this batch's `epochs`. Its neighbourhood is then
+    /// looser than a known token's, and a group whose members are all new
+    /// can look like noise to a density-based clustering.
+    pub new_token_epochs: usize,
 }
 
 /// A token and its cosine similarity to a query.
@@ -103,7 +127,8 @@ impl<T: Token> Model<T> {
             output: Vec::new(),
             n_batches: 0,
         };
-        let stats = model.step(corpus, params.epochs, true)?;
+        let passes = Passes { epochs: params.epochs, new_token_epochs: 0 };
+        let stats = model.step(corpus, passes, true)?;
         Ok((model, stats))
     }
 
@@ -120,7 +145,7 @@ impl<T: Token> Model<T> {
     /// model is then trained but holds non-finite weights).
     pub fn update<S: AsRef<[T]>>(&mut self, corpus: &[S]) -> Result<TrainStats> {
         let epochs = self.params.update_epochs();
-        self.step(corpus, epochs, false)
+        self.step(corpus, Passes { epochs, new_token_epochs: 0 }, false)
     }
 
     /// As [`Model::update`] with a number of passes for this call only.
@@ -133,10 +158,25 @@ impl<T: Token> Model<T> {
         corpus: &[S],
         epochs: usize,
     ) -> Result<TrainStats> {
-        if epochs == 0 {
+        self.update_with(corpus, Passes { epochs, new_token_epochs: 0 })
+    }
+
+    /// As [`Model::update`] with the passes of this call given: passes over
+    /// the whole batch, then passes that train only the tokens the batch
+    /// adds (see [`Passes`]).
+    ///
+    /// # Errors
+    ///
+    /// As [`Model::update`], and [`Error::Params`] when `passes.epochs` is 0.
+    pub fn update_with<S: AsRef<[T]>>(
+        &mut self,
+        corpus: &[S],
+        passes: Passes,
+    ) -> Result<TrainStats> {
+        if passes.epochs == 0 {
             return Err(ParamsError::ZeroEpochs { name: "epochs" }.into());
         }
-        self.step(corpus, epochs, false)
+        self.step(corpus, passes, false)
     }
 
     /// Moves every vector a `share` of the way back to a fresh start before
@@ -200,7 +240,7 @@ impl<T: Token> Model<T> {
     fn step<S: AsRef<[T]>>(
         &mut self,
         corpus: &[S],
-        epochs: usize,
+        passes: Passes,
         cold: bool,
     ) -> Result<TrainStats> {
         let batch_counts = BatchCounts::new(corpus);
@@ -243,7 +283,14 @@ impl<T: Token> Model<T> {
         self.n_batches = batch + 1;
 
         let started = Instant::now();
-        let counters = self.train_batch(&indexed, epochs, batch);
+        let mut counters = self.train_batch(&indexed, passes.epochs, batch, 0);
+        // New tokens are the last rows: retirement keeps the order and never
+        // retires a token of this batch.
+        let new_token_epochs = if cold || n_new == 0 { 0 } else { passes.new_token_epochs };
+        if new_token_epochs > 0 {
+            let first_new = (self.vocab.len() - n_new) as u32;
+            counters += self.train_batch(&indexed, new_token_epochs, batch, first_new);
+        }
         let elapsed = started.elapsed();
         self.check_finite()?;
         Ok(TrainStats {
@@ -255,7 +302,8 @@ impl<T: Token> Model<T> {
             n_new_tokens: n_new,
             n_retired_tokens: n_retired,
             vocab_size: self.vocab.len(),
-            epochs,
+            epochs: passes.epochs,
+            new_token_epochs,
             n_trained_words: counters.words,
             n_pairs: counters.pairs,
             elapsed,
@@ -330,6 +378,7 @@ impl<T: Token> Model<T> {
         indexed: &IndexedCorpus,
         epochs: usize,
         batch: u32,
+        first_row: u32,
     ) -> train::Counters {
         let Some(noise) = NoiseTable::new(&self.vocab.counts) else {
             return train::Counters::default();
@@ -343,6 +392,7 @@ impl<T: Token> Model<T> {
             params: &self.params,
             epochs,
             batch,
+            first_row,
         };
         train::run(&plan, &mut self.input, &mut self.output)
     }

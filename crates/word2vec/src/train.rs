@@ -4,7 +4,7 @@
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 
 use crate::corpus::{IndexedCorpus, Segment, jobs};
-use crate::hogwild::{SharedWeights, Simd, fma_available};
+use crate::hogwild::{Kernel, SharedWeights, Simd, fma_available};
 use crate::kernel::Sigmoid;
 use crate::noise::NoiseTable;
 use crate::params::Params;
@@ -22,6 +22,10 @@ pub(crate) struct Plan<'a> {
     pub(crate) params: &'a Params,
     pub(crate) epochs: usize,
     pub(crate) batch: u32,
+    /// Only pairs whose context token has a row at or above this one are
+    /// trained (0 trains every pair): the passes that give the rows added
+    /// by an update more training than the rest.
+    pub(crate) first_row: u32,
 }
 
 /// What a training call did.
@@ -107,8 +111,12 @@ fn work(shared: &Shared<'_, '_>, jobs: &[Vec<Segment>]) -> Counters {
         }
         let epoch = global / jobs.len();
         let job = &jobs[global % jobs.len()];
-        let mut rng =
-            Rng::derived(&[plan.params.seed, u64::from(plan.batch), epoch as u64, global as u64]);
+        let (seed, batch) = (plan.params.seed, u64::from(plan.batch));
+        let mut rng = if plan.first_row == 0 {
+            Rng::derived(&[seed, batch, epoch as u64, global as u64])
+        } else {
+            Rng::derived(&[seed, batch, epoch as u64, global as u64, 0x4E57])
+        };
         for segment in job {
             counters += train_segment(shared, segment, &mut rng, &mut scratch);
         }
@@ -150,7 +158,9 @@ fn train_segment(
         let centre = kept[pos];
         let lo = pos.saturating_sub(reach);
         let hi = (pos + reach).min(kept.len() - 1);
-        for c in (lo..=hi).filter(|&c| c != pos) {
+        let mut trained = false;
+        for c in (lo..=hi).filter(|&c| c != pos && kept[c] >= plan.first_row) {
+            trained = true;
             scratch.targets.clear();
             scratch.targets.push(centre);
             for _ in 0..params.negative {
@@ -165,11 +175,11 @@ fn train_segment(
                 alpha,
                 &shared.sigmoid,
                 &mut scratch.grad,
-                shared.simd,
+                Kernel { simd: shared.simd, learn_output: plan.first_row == 0 },
             );
             counters.pairs += 1;
         }
-        counters.words += 1;
+        counters.words += u64::from(trained || plan.first_row == 0);
     }
     progress.words_done.fetch_add((segment.end - segment.start) as u64, Ordering::Relaxed);
     counters
@@ -279,6 +289,7 @@ mod tests {
             params: &params,
             epochs: 1,
             batch: 0,
+            first_row: 0,
         };
         let mut kept = Vec::new();
         let seg = Segment { sentence: 0, start: 4, end: 7 };
@@ -300,6 +311,7 @@ mod tests {
             params: &params,
             epochs: 1,
             batch: 0,
+            first_row: 0,
         };
         let mut kept = Vec::new();
         let seg = Segment { sentence: 0, start: 0, end: 10 };
