@@ -85,8 +85,9 @@
 //! - Batches must be processed in time order; a batch already in the state
 //!   is refused ([`Error::DayAlreadyProcessed`]), never counted twice, and
 //!   cannot be replaced (start a new state directory to redo a run).
-//! - The state accepts only the configuration it was created with
-//!   ([`Error::ConfigMismatch`]).
+//! - Once a day is committed, the state accepts only the configuration it
+//!   was created with ([`Error::ConfigMismatch`], which lists the settings
+//!   that differ); a state with no committed day takes a new one.
 //! - Ground-truth labels are not stored in the state: give the same files
 //!   on every run for comparable purity figures.
 //! - The novelty quality gates (`tracking.novelty_min_silhouette`,
