@@ -364,7 +364,10 @@ fn errors_read_cause_first_and_config_lists_optional_fields() {
     // The default (recommended) preset sets min_samples; these stay unset.
     let unset = ["max_sentence_len", "retire_after", "look_back_max_lag", "novelty_min_silhouette"];
     for field in unset {
-        assert!(toml.contains(&format!("# {field}: optional, not set")), "{field} missing:\n{toml}");
+        assert!(
+            toml.contains(&format!("# {field}: optional, not set")),
+            "{field} missing:\n{toml}"
+        );
     }
 }
 
