@@ -81,6 +81,8 @@ pub fn run(args: &RunArgs, quiet: bool) -> Result<()> {
                     error: Some(message),
                     n_malformed: 0,
                     n_records: 0,
+                    n_timestamp_outliers: 0,
+                    n_late: 0,
                 });
                 totals.n_files_skipped += 1;
                 bar.inc(1);
@@ -145,6 +147,8 @@ pub fn run(args: &RunArgs, quiet: bool) -> Result<()> {
                 error: Some(error.unwrap_or(message)),
                 n_malformed: report.n_malformed(),
                 n_records: 0,
+                n_timestamp_outliers: report.malformed(Malformed::TimestampOutlier),
+                n_late: 0,
             });
             totals.n_files_skipped += 1;
             bar.inc(1);
@@ -169,6 +173,8 @@ pub fn run(args: &RunArgs, quiet: bool) -> Result<()> {
                     error,
                     n_malformed: report.n_malformed(),
                     n_records: report.n_records,
+                    n_timestamp_outliers: report.malformed(Malformed::TimestampOutlier),
+                    n_late: 0,
                 },
             ));
         }
@@ -182,11 +188,11 @@ pub fn run(args: &RunArgs, quiet: bool) -> Result<()> {
             );
             runner.unplaced.push(InputIssue {
                 file: path.display().to_string(),
-                error: Some(format!(
-                    "{late} records arrived after their day was closed and were left out (see --max-disorder)"
-                )),
+                error: None,
                 n_malformed: 0,
                 n_records: report.n_records,
+                n_timestamp_outliers: 0,
+                n_late: late,
             });
             totals.n_late += late;
         }
@@ -510,6 +516,7 @@ mod tests {
             let json = day_json(dir, "2026-01-01");
             let issue = &json["stats"]["input_issues"][0];
             assert_eq!(issue["n_malformed"], 1, "{json}");
+            assert_eq!(issue["n_timestamp_outliers"], 1, "{json}");
             assert_eq!(issue["n_records"], 143, "{json}");
             // The next real day is not refused.
             run_on(dir, &[dir.join("b.pcap")], &[]).unwrap();
@@ -561,8 +568,8 @@ mod tests {
         let json = day_json(dir, "2026-01-03");
         let issue = &json["stats"]["input_issues"][0];
         assert!(issue["file"].as_str().unwrap().ends_with("late.pcap"), "{json}");
-        let error = issue["error"].as_str().unwrap();
-        assert!(error.starts_with("10 records arrived after their day was closed"), "{json}");
+        assert_eq!(issue["n_late"], 10, "{json}");
+        assert!(issue.get("error").is_none() && issue.get("n_timestamp_outliers").is_none());
     }
 
     #[test]

@@ -91,10 +91,26 @@ pub struct InputIssue {
     /// it were kept.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
-    /// Malformed frames or rows skipped in the file.
+    /// Malformed frames or rows skipped in the file, the records with an
+    /// outlier timestamp included.
     pub n_malformed: u64,
     /// Records read from the file.
     pub n_records: u64,
+    /// Records skipped because their timestamp jumped away from the file's
+    /// neighbouring records and back (read report reason
+    /// `timestamp_outlier`; also counted in `n_malformed`). Added within
+    /// schema version 1.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub n_timestamp_outliers: u64,
+    /// Records of the file that arrived after their day was committed and
+    /// were left out (listed on the next day processed). Added within schema
+    /// version 1.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub n_late: u64,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 /// Wall time of each stage on one batch, in milliseconds.
