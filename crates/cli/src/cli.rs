@@ -53,7 +53,7 @@ that differ from it is refused. A day already in the state is refused
     /// Write the HTML report of a state (index.html and report_input.json).
     #[command(after_help = "Example:\n  darkdca report --state out/state --out out")]
     Report(ReportArgs),
-    /// Show one lineage's history and latest profile.
+    /// Show one lineage's history, the clusters it came from, and its latest profile.
     #[command(
         after_help = "Examples:\n  darkdca show 12 --state out/state\n  darkdca show 12 --state out/state --json"
     )]

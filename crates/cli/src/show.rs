@@ -36,8 +36,18 @@ pub fn show(args: &ShowArgs) -> Result<()> {
                     .map(|n| serde_json::json!({ "day": d.day, "decision": n }))
             })
             .collect();
+        let came_from: Vec<serde_json::Value> = predecessors(&days, id)
+            .map(|(day, from)| {
+                let from: Vec<serde_json::Value> = from
+                    .iter()
+                    .map(|(l, kind)| serde_json::json!({ "lineage": l, "kind": kind }))
+                    .collect();
+                vec![serde_json::json!({ "day": day, "from": from })]
+            })
+            .unwrap_or_default();
         let json = serde_json::to_string_pretty(&serde_json::json!({
             "lineage": id,
+            "came_from": came_from,
             "history": history,
             "novelty_decisions": decisions,
         }))?;
@@ -86,6 +96,10 @@ fn text(days: &[DayResult], id: u64) -> String {
         );
         last = Some((d, c));
     }
+    if let Some((day, from)) = predecessors(days, id) {
+        let from: Vec<String> = from.iter().map(|(l, kind)| format!("#{l} ({kind})")).collect();
+        let _ = writeln!(out, "came from on {day}: {}", from.join(", "));
+    }
     out.push_str(&novelty_lines(days, id));
     if let Some((d, c)) = last {
         let p = &c.profile;
@@ -117,6 +131,20 @@ fn text(days: &[DayResult], id: u64) -> String {
         );
     }
     out
+}
+
+/// The clusters of the day before that went into lineage `id` on its first
+/// day (split into it or absorbed by it), with their transition: the day
+/// and `(lineage, kind)` pairs, or `None` when nothing did.
+fn predecessors(days: &[DayResult], id: u64) -> Option<(&str, Vec<(u64, &str)>)> {
+    let first = days.iter().find(|d| d.cluster(id).is_some())?;
+    let from: Vec<(u64, &str)> = first
+        .transitions
+        .iter()
+        .filter(|t| t.lineage != id && t.into.contains(&id))
+        .map(|t| (t.lineage, t.kind.as_str()))
+        .collect();
+    (!from.is_empty()).then_some((first.day.as_str(), from))
 }
 
 /// The decision of a later day on the novelty candidate `id` flagged on
@@ -179,6 +207,24 @@ mod tests {
         let pending = text(&days, 16);
         assert_eq!(origin(&pending, "2026-01-11"), "NOVEL?");
         assert!(pending.contains("\nnovel candidate flagged 2026-01-11: confirmation pending\n"));
+    }
+
+    #[test]
+    fn the_clusters_a_lineage_came_from_are_named() {
+        let mut days = testdays::run();
+        assert!(!text(&days, 15).contains("came from"));
+        // On 2026-01-10 lineage 14 split into 15 and 1 (by hand: 15 is new).
+        let split = darkdca::result::TransitionRecord {
+            lineage: 14,
+            kind: "split".to_owned(),
+            into: vec![1, 15],
+        };
+        days[1].transitions.retain(|t| t.lineage != 14);
+        days[1].transitions.push(split);
+        let shown = text(&days, 15);
+        assert!(shown.contains("\ncame from on 2026-01-10: #14 (split)\n"), "{shown}");
+        // Lineage 1 continues itself; a split part is not its origin.
+        assert!(!text(&days, 1).contains("came from"));
     }
 
     #[test]
