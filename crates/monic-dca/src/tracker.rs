@@ -103,7 +103,7 @@ struct Flows {
     serialize = "M: Serialize",
     deserialize = "M: Deserialize<'de> + Clone + Eq + Hash, S: BuildHasher + Default"
 ))]
-#[serde(from = "Stored<M, S>")]
+#[serde(try_from = "Stored<M, S>")]
 pub struct Tracker<M, S = RandomState> {
     members: Interner<M, S>,
     core: Core,
@@ -117,11 +117,17 @@ struct Stored<M, S> {
     core: Core,
 }
 
-impl<M, S> From<Stored<M, S>> for Tracker<M, S> {
-    fn from(stored: Stored<M, S>) -> Self {
+impl<M, S> TryFrom<Stored<M, S>> for Tracker<M, S> {
+    type Error = String;
+
+    /// Checks every index of the stored form before rebuilding the derived
+    /// state, so that a damaged file (one that still decodes) is refused
+    /// instead of making a later push index out of bounds.
+    fn try_from(stored: Stored<M, S>) -> Result<Self, String> {
         let mut core = stored.core;
+        core.check_indices(stored.members.len())?;
         core.rebuild_prev_slots(stored.members.len());
-        Self { members: stored.members, core }
+        Ok(Self { members: stored.members, core })
     }
 }
 
@@ -482,6 +488,62 @@ impl Core {
     }
 
     /// Rebuilds the slot array from `prev` (after deserialising).
+    /// Whether every member and node index of a decoded tracker is in range
+    /// and the batches increase: the invariants the analysis indexes by.
+    fn check_indices(&self, n_members: usize) -> Result<(), String> {
+        let n_nodes = self.graph.n_nodes();
+        if self.past_weights.len() != n_nodes {
+            return Err(format!(
+                "{} past clusters but {n_nodes} lineage nodes",
+                self.past_weights.len()
+            ));
+        }
+        if self.postings.len() > n_members {
+            return Err(format!("{} postings for {n_members} members", self.postings.len()));
+        }
+        let member = |m: u32| {
+            if (m as usize) < n_members {
+                Ok(())
+            } else {
+                Err(format!("member index {m} out of range ({n_members} members)"))
+            }
+        };
+        let node = |n: u32| {
+            if (n as usize) < n_nodes {
+                Ok(())
+            } else {
+                Err(format!("cluster node {n} out of range ({n_nodes} nodes)"))
+            }
+        };
+        for weights in self.past_weights.iter().flatten() {
+            weights.iter().try_for_each(|&(m, _)| member(m))?;
+        }
+        for posting in &self.postings {
+            posting.iter().try_for_each(|&n| node(n))?;
+        }
+        let mut last: Option<(BatchId, u32)> = None;
+        for &(batch, first) in &self.batch_starts {
+            if first as usize > n_nodes || last.is_some_and(|(b, f)| b >= batch || f > first) {
+                return Err(format!("batch list out of order at batch {}", batch.0));
+            }
+            last = Some((batch, first));
+        }
+        if let Some(prev) = &self.prev {
+            let p = &prev.partition;
+            if p.ids.len() != p.clusters.len() || prev.nodes.len() != p.clusters.len() {
+                return Err("previous batch: clusters, ids and nodes differ in number".to_owned());
+            }
+            for g in p.clusters.iter().chain(std::iter::once(&p.noise)) {
+                g.members.iter().try_for_each(|&m| member(m))?;
+                if g.weights.as_ref().is_some_and(|w| w.len() != g.members.len()) {
+                    return Err("previous batch: weights and members differ in number".to_owned());
+                }
+            }
+            prev.nodes.iter().try_for_each(|&n| node(n))?;
+        }
+        Ok(())
+    }
+
     fn rebuild_prev_slots(&mut self, n_members: usize) {
         self.prev_slots = vec![ABSENT; n_members];
         if let Some(prev) = &self.prev {

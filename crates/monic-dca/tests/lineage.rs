@@ -127,3 +127,36 @@ fn save_and_restore_with_json_and_bincode() -> Result<()> {
     assert_eq!(from_json.lineage_graph().to_json()?, tracker.lineage_graph().to_json()?);
     Ok(())
 }
+
+#[test]
+fn a_stored_tracker_with_indices_out_of_range_is_refused() -> Result<()> {
+    let mut tracker = Tracker::new(Params::paper());
+    for (b, p) in story().iter().take(2).enumerate() {
+        tracker.push(b as u64, p.clone())?;
+    }
+    let good: serde_json::Value = serde_json::to_value(&tracker).expect("serialisable");
+    assert!(serde_json::from_value::<Tracker<u32>>(good.clone()).is_ok());
+    let n_members = good["members"].as_array().map_or(0, Vec::len) as u64;
+    let damage = |path: &[&str], value: serde_json::Value| {
+        let mut v = good.clone();
+        let mut at = &mut v;
+        for key in path {
+            at = match key.parse::<usize>() {
+                Ok(i) => &mut at[i],
+                Err(_) => &mut at[*key],
+            };
+        }
+        *at = value;
+        serde_json::from_value::<Tracker<u32>>(v).map(|_| ()).map_err(|e| e.to_string())
+    };
+    // A member of the previous batch beyond the interned members (the case a
+    // flipped bit produced: a later push indexed out of bounds).
+    let err =
+        damage(&["core", "prev", "partition", "clusters", "0", "members", "0"], n_members.into())
+            .expect_err("a member out of range is refused");
+    assert!(err.contains("member index"), "{err}");
+    // A posting naming a node that does not exist.
+    let err = damage(&["core", "postings", "0", "0"], 10_000.into()).expect_err("refused");
+    assert!(err.contains("node"), "{err}");
+    Ok(())
+}
