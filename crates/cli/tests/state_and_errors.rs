@@ -304,6 +304,22 @@ fn bad_inputs_and_states_exit_3_in_plain_words() {
     ]);
     assert_eq!(o.status.code(), Some(3), "{}", text(&o));
     assert!(text(&o).contains("labels.txt") && text(&o).contains("UTF-8"), "{}", text(&o));
+    // A labels file that does not exist is bad input too.
+    let missing = t.dir.join("no-such-labels.csv");
+    let o = darkdca(&[
+        "run",
+        s(&cap),
+        "--state",
+        s(&t.state),
+        "--out",
+        s(&t.out),
+        "--config",
+        s(&t.small),
+        "--labels",
+        s(&missing),
+    ]);
+    assert_eq!(o.status.code(), Some(3), "{}", text(&o));
+    assert!(text(&o).contains("no-such-labels.csv"), "{}", text(&o));
 
     assert!(t.run_day(0).status.success());
     // A deleted model: named, with the reason in words.

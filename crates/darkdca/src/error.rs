@@ -252,7 +252,8 @@ impl Error {
     }
 
     /// Whether the error comes from bad input or state (exit code 3 in the
-    /// command) rather than from the environment.
+    /// command) rather than from the environment. A file that does not exist
+    /// (a label or configuration file named by the user) is bad input.
     #[must_use]
     pub fn is_bad_input(&self) -> bool {
         matches!(
@@ -272,6 +273,6 @@ impl Error {
                 | Self::NotAState { .. }
                 | Self::TimestampOutOfRange { .. }
                 | Self::Trace { .. }
-        )
+        ) || matches!(self, Self::Io { source, .. } if source.kind() == io::ErrorKind::NotFound)
     }
 }

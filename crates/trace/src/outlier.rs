@@ -14,15 +14,22 @@
 //! * more than [`MAX_RUN`] records in a row disagree with the anchor: the
 //!   capture really moved on (a gap, missing days); the first held record
 //!   becomes the anchor and the others are judged again from it;
-//! * at the start of a file there is no anchor: up to [`MAX_RUN`] leading
-//!   records are outliers when the two records after them agree with each
-//!   other but not with them, or when the first record comes back later;
-//! * at the end of a file (or before a read error) held records are
-//!   outliers only when the anchor agreed with the record before it (the
-//!   file was dense there) and no two held records agree with each other;
-//!   otherwise they are kept.
+//! * at the start of a file there is no anchor: records are held until
+//!   [`MAX_RUN`] + 1 in a row each agree with the one before (a dense run);
+//!   the up to [`MAX_RUN`] records held before that run are kept when they
+//!   agree with its first record and are outliers otherwise. A file that
+//!   has no such run among its first `2 MAX_RUN + 1` records is sparse and
+//!   taken as it is;
+//! * at the end of a file (or before a read error) the held records (at
+//!   most [`MAX_RUN`], all disagreeing with the anchor) are outliers when
+//!   the anchor agreed with the record before it (the file was dense
+//!   there), whether or not they agree with each other; otherwise they are
+//!   kept. So a capture whose last one to three records come more than the
+//!   maximum jump after a dense stretch loses them: a glitch that would
+//!   otherwise open a day of its own.
 //!
-//! Records pass in file order; only held ones wait, at most `MAX_RUN + 2`.
+//! Records pass in file order; only held ones wait, at most
+//! `2 MAX_RUN + 1`.
 
 use std::collections::VecDeque;
 
@@ -32,6 +39,10 @@ use crate::record::PacketRecord;
 
 /// Longest run of consecutive records taken for outliers.
 pub(crate) const MAX_RUN: usize = 3;
+
+/// Records in a row, each agreeing with the one before, that anchor the
+/// start of a file.
+const DENSE_RUN: usize = MAX_RUN + 1;
 
 /// Default maximum jump: one hour, the batcher's default disorder.
 pub(crate) const DEFAULT_MAX_JUMP_NS: i64 = 3_600_000_000_000;
@@ -129,27 +140,27 @@ impl<T> TimeGuard<T> {
             }
             return;
         }
-        // The start of the file.
-        if n < 2 {
-            return;
-        }
-        let first = self.held[0].0;
-        if self.agree(last, first) {
-            // The first record is confirmed; any between are an excursion.
-            if let Some((ts, item)) = self.held.pop_front() {
-                self.pass(ts, item, out);
+        // The start of the file: wait for a dense run, `DENSE_RUN` records
+        // in a row each agreeing with the one before.
+        let chain = 1
+            + (1..n).rev().take_while(|&i| self.agree(self.held[i - 1].0, self.held[i].0)).count();
+        if chain >= DENSE_RUN {
+            // Held records before the run are kept when they agree with its
+            // first record and are outliers otherwise (at most `MAX_RUN`).
+            let first = self.held[n - chain].0;
+            let before: Vec<(i64, T)> = self.held.drain(..n - chain).collect();
+            for (ts, item) in before {
+                if self.agree(ts, first) {
+                    self.pass(ts, item, out);
+                } else {
+                    self.n_outliers += 1;
+                }
             }
-            self.drop_front(n - 2);
-            if let Some((ts, item)) = self.held.pop_front() {
-                self.pass(ts, item, out);
-            }
-        } else if n >= 3 && self.agree(last, self.held[n - 2].0) {
-            // The two latest agree with each other, not with those before.
-            self.drop_front(n - 2);
             while let Some((ts, item)) = self.held.pop_front() {
                 self.pass(ts, item, out);
             }
-        } else if n > MAX_RUN + 1 {
+        } else if n >= MAX_RUN + DENSE_RUN {
+            // No dense run: a sparse start, taken as it is.
             self.move_on(out);
         }
     }
@@ -174,9 +185,9 @@ impl<T> TimeGuard<T> {
     /// records with nothing after them and lets the kept ones through.
     pub(crate) fn finish(&mut self, out: &mut impl FnMut(T)) {
         while !self.held.is_empty() {
-            let isolated =
-                (1..self.held.len()).all(|i| !self.agree(self.held[i - 1].0, self.held[i].0));
-            if self.anchored && self.dense && isolated {
+            // Held behind a dense anchor, at most `MAX_RUN` records disagree
+            // with it, whether or not they agree with each other.
+            if self.anchored && self.dense {
                 let n = self.held.len();
                 self.drop_front(n);
             } else {
@@ -327,7 +338,7 @@ mod tests {
         let mut kept = Vec::new();
         for &t in times {
             g.push(t, t, &mut |x| kept.push(x));
-            assert!(g.held.len() <= MAX_RUN + 1);
+            assert!(g.held.len() <= MAX_RUN + DENSE_RUN);
         }
         g.finish(&mut |x| kept.push(x));
         (kept, g.take_outliers())
@@ -371,6 +382,17 @@ mod tests {
         let mut t = base.clone();
         t.push(900 * H);
         assert_eq!(run(&t), (base.clone(), 1));
+        // Two or three glitched records that agree with each other (seconds
+        // apart), first or last in the file: outliers, not a day of their own.
+        for k in [2, 3] {
+            let glitch = dense(900 * H, k);
+            let mut t = glitch.clone();
+            t.extend(&base);
+            assert_eq!(run(&t), (base.clone(), k as u64), "{k} first");
+            let mut t = base.clone();
+            t.extend(&glitch);
+            assert_eq!(run(&t), (base.clone(), k as u64), "{k} last");
+        }
     }
 
     #[test]
@@ -384,13 +406,14 @@ mod tests {
         assert_eq!(run(&sparse), (sparse.clone(), 0));
         assert_eq!(run(&[0, 10 * H]), (vec![0, 10 * H], 0));
         assert_eq!(run(&[5]), (vec![5], 0));
-        // Dense, then a short last segment that agrees with itself.
+        // Dense, then a last segment of four records after a gap: kept (one
+        // to three would be taken for a glitch, see the module doc).
         let mut t = dense(100 * H, 10);
-        t.extend(dense(110 * H, 2));
+        t.extend(dense(110 * H, 4));
         assert_eq!(run(&t), (t.clone(), 0));
-        // A gap right after an outlier-like first record: four records in a
-        // row that agree with each other move the anchor.
-        let mut t = dense(0, 3);
+        // A gap right after four first records that agree with each other:
+        // both stretches are dense runs, both kept.
+        let mut t = dense(0, 4);
         t.extend(dense(50 * H, 6));
         assert_eq!(run(&t), (t.clone(), 0));
     }
