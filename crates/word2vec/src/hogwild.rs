@@ -90,7 +90,11 @@ impl<'a> SharedWeights<'a> {
             // SAFETY: a `Simd::Fma` value is only built by `fma_available`,
             // after the CPU reported both the avx2 and the fma features.
             return unsafe {
-                self.train_pair_fma(context, targets, alpha, sigmoid, grad, learn_output)
+                if learn_output {
+                    self.train_pair_fma::<true>(context, targets, alpha, sigmoid, grad);
+                } else {
+                    self.train_pair_fma::<false>(context, targets, alpha, sigmoid, grad);
+                }
             };
         }
         let _ = simd;
@@ -104,20 +108,15 @@ impl<'a> SharedWeights<'a> {
     /// [`SharedWeights::train_pair_with`] compiled for AVX2 and FMA.
     #[cfg(target_arch = "x86_64")]
     #[target_feature(enable = "avx2,fma")]
-    fn train_pair_fma(
+    fn train_pair_fma<const LEARN: bool>(
         &self,
         context: u32,
         targets: &[u32],
         alpha: f32,
         sigmoid: &Sigmoid,
         grad: &mut [f32],
-        learn_output: bool,
     ) {
-        if learn_output {
-            self.train_pair_with::<true, true>(context, targets, alpha, sigmoid, grad);
-        } else {
-            self.train_pair_with::<true, false>(context, targets, alpha, sigmoid, grad);
-        }
+        self.train_pair_with::<true, LEARN>(context, targets, alpha, sigmoid, grad);
     }
 
     #[inline(always)]
