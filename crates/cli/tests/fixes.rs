@@ -265,6 +265,13 @@ fn states_that_are_missing_files_truncated_or_edited_exit_3() {
     std::fs::write(&meta_path, &edited).unwrap();
     let o = darkdca(&resume);
     assert_eq!(o.status.code(), Some(3), "{}", text(&o));
+    assert!(text(&o).contains("checksum mismatch"), "{}", text(&o));
+    // The same edit in a file without the checksum (an older state).
+    let mut unsigned: serde_json::Value = serde_json::from_str(&edited).unwrap();
+    unsigned.as_object_mut().unwrap().remove("checksum");
+    std::fs::write(&meta_path, serde_json::to_vec_pretty(&unsigned).unwrap()).unwrap();
+    let o = darkdca(&resume);
+    assert_eq!(o.status.code(), Some(3), "{}", text(&o));
     assert!(text(&o).contains("config_hash"), "{}", text(&o));
     std::fs::write(&meta_path, &meta).unwrap();
 

@@ -31,6 +31,9 @@
 //! committed day rewrites them with headers (format version 2). Each
 //! day's JSON stays plain JSON; its checksum is kept in `meta.json`
 //! ([`DayEntry::checksum`]) and checked by [`StateDir::read_day_of`].
+//! `meta.json` carries its own checksum too (key `checksum`, over its
+//! compact JSON without that key), checked by [`StateDir::read_meta`];
+//! files written before it existed have none and are read as they are.
 //!
 //! Every file is written to a temporary file in the same directory, synced
 //! and renamed over its target. A day is committed by writing the new
@@ -254,7 +257,22 @@ impl StateDir {
                 expected: STATE_FORMAT_VERSION,
             });
         }
-        serde_json::from_str(text).map_err(corrupt)
+        let mut value: serde_json::Value = serde_json::from_str(text).map_err(corrupt)?;
+        // Written by commits since the checksum exists; older files have none.
+        let recorded = value.as_object_mut().and_then(|o| o.remove(META_CHECKSUM_KEY));
+        if let Some(recorded) = recorded {
+            let got = meta_checksum(&value);
+            if recorded.as_str() != Some(got.as_str()) {
+                return Err(Error::CorruptState {
+                    path,
+                    reason: format!(
+                        "checksum mismatch: the file records {recorded}, its content gives \"{got}\" \
+                         (edited or damaged)"
+                    ),
+                });
+            }
+        }
+        serde_json::from_value(value).map_err(corrupt)
     }
 
     /// Writes the blob `name` of `generation` (e.g. the tracker), behind a
@@ -411,8 +429,13 @@ impl StateDir {
     /// [`Error::Io`] or [`Error::Json`] when `meta.json` cannot be written.
     pub fn commit(&self, meta: &RunMeta) -> Result<()> {
         let path = self.meta_path();
-        let bytes = serde_json::to_vec_pretty(meta)
-            .map_err(|e| Error::Json { path: path.clone(), source: e })?;
+        let json = |e| Error::Json { path: path.clone(), source: e };
+        let mut value = serde_json::to_value(meta).map_err(json)?;
+        let checksum = meta_checksum(&value);
+        if let Some(o) = value.as_object_mut() {
+            o.insert(META_CHECKSUM_KEY.to_owned(), checksum.into());
+        }
+        let bytes = serde_json::to_vec_pretty(&value).map_err(json)?;
         write_atomic(&path, &bytes)?;
         self.remove_stale_blobs(meta.generation);
         Ok(())
@@ -626,6 +649,15 @@ fn check_blob(bytes: &[u8]) -> std::result::Result<std::ops::Range<usize>, Strin
 /// 64-bit FNV-1a of `bytes`. Each step is a bijection of the running value
 /// for a given byte, so any change of a single byte changes the result;
 /// not cryptographic.
+/// The key of `meta.json`'s own checksum.
+const META_CHECKSUM_KEY: &str = "checksum";
+
+/// The checksum of run metadata (without its checksum key): the blob
+/// checksum of its compact JSON, in hex.
+fn meta_checksum(value: &serde_json::Value) -> String {
+    format!("{:016x}", blob_checksum(value.to_string().as_bytes()))
+}
+
 fn blob_checksum(bytes: &[u8]) -> u64 {
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
     for &b in bytes {
@@ -728,6 +760,32 @@ mod tests {
             .filter(|e| e.file_name().to_string_lossy().contains(".tmp"))
             .collect();
         assert!(leftovers.is_empty());
+    }
+
+    #[test]
+    fn an_edited_meta_json_is_refused_and_one_without_checksum_is_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = StateDir::new(dir.path());
+        let mut m = meta(3);
+        m.config.embedding.forget = 0.4;
+        s.commit(&m).unwrap();
+        assert_eq!(s.read_meta().unwrap(), m);
+        let text = fs::read_to_string(s.meta_path()).unwrap();
+        assert!(text.contains("\"checksum\""), "{text}");
+        // Still valid JSON, but not what was committed.
+        let edited = text.replace("\"has_model\": false", "\"has_model\": true");
+        assert_ne!(edited, text);
+        fs::write(s.meta_path(), &edited).unwrap();
+        let err = s.read_meta().unwrap_err();
+        assert!(
+            matches!(&err, Error::CorruptState { reason, .. } if reason.contains("checksum")),
+            "{err}"
+        );
+        // A file written before the checksum existed is read as it is.
+        let mut old: serde_json::Value = serde_json::from_str(&text).unwrap();
+        old.as_object_mut().unwrap().remove("checksum");
+        fs::write(s.meta_path(), serde_json::to_vec_pretty(&old).unwrap()).unwrap();
+        assert_eq!(s.read_meta().unwrap(), m);
     }
 
     #[test]
