@@ -1,23 +1,13 @@
 //! The `darkdca` binary on tiny generated captures: outputs, resumption,
 //! refusals and exit codes.
 
+mod common;
+
 use std::net::Ipv4Addr;
 use std::path::Path;
-use std::process::{Command, Output};
 
-use darkdca::trace::{Addr, PacketRecord, PcapWriter, WriterOptions, proto, tcp_flags};
-
-const DAY_NS: i64 = 86_400_000_000_000;
-/// 2026-01-01.
-const DAY0: i64 = 20_454;
-
-fn darkdca(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_darkdca")).args(args).output().expect("the binary runs")
-}
-
-fn text(o: &Output) -> String {
-    format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr))
-}
+use common::{DAY_NS, DAY0, darkdca, s, syn, text, write_pcap};
+use darkdca::trace::{Addr, PacketRecord};
 
 /// One day: three groups of 15 senders, each probing its own two ports in
 /// 6 rounds, plus 20 one-packet senders.
@@ -48,31 +38,6 @@ fn day(d: i64) -> Vec<PacketRecord> {
     out
 }
 
-fn syn(ts_ns: i64, src: Addr, port: u16) -> PacketRecord {
-    PacketRecord {
-        ts_ns,
-        src,
-        dst: Some(Addr::V4(Ipv4Addr::new(192, 0, 2, 1))),
-        proto: proto::TCP,
-        src_port: Some(40_000),
-        dst_port: Some(port),
-        tcp_flags: Some(tcp_flags::SYN),
-        tcp_seq: Some(1),
-        len: 40,
-        count: 1,
-        mirai_label: None,
-    }
-}
-
-fn write_pcap(path: &Path, records: &[PacketRecord]) {
-    let file = std::fs::File::create(path).unwrap();
-    let mut w = PcapWriter::new(file, WriterOptions::default()).unwrap();
-    for r in records {
-        w.write_record(r).unwrap();
-    }
-    w.finish().unwrap();
-}
-
 /// A folder with two day captures and a small, fast configuration.
 fn setup(dir: &Path) {
     let caps = dir.join("caps");
@@ -85,10 +50,6 @@ fn setup(dir: &Path) {
         "[embedding]\nvector_size = 24\nbootstrap_epochs = 15\nepochs = 5\n",
     )
     .unwrap();
-}
-
-fn s(p: &Path) -> &str {
-    p.to_str().unwrap()
 }
 
 #[test]

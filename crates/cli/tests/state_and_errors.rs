@@ -2,73 +2,12 @@
 //! run, configuration errors, exit codes, `--state` equal to `--out` and
 //! reproducible reports.
 
-use std::net::Ipv4Addr;
+mod common;
+
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 
-use darkdca::trace::{Addr, PacketRecord, PcapWriter, WriterOptions, proto, tcp_flags};
-
-const DAY_NS: i64 = 86_400_000_000_000;
-/// 2026-01-01.
-const DAY0: i64 = 20_454;
-
-fn darkdca(args: &[&str]) -> Output {
-    darkdca_env(args, &[])
-}
-
-fn darkdca_env(args: &[&str], env: &[(&str, &str)]) -> Output {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_darkdca"));
-    c.args(args).env_remove("SOURCE_DATE_EPOCH");
-    for (k, v) in env {
-        c.env(k, v);
-    }
-    c.output().expect("the binary runs")
-}
-
-fn text(o: &Output) -> String {
-    format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr))
-}
-
-fn s(p: &Path) -> &str {
-    p.to_str().unwrap()
-}
-
-/// One day: two groups of 12 senders probing their own port in 6 rounds.
-fn day(d: i64) -> Vec<PacketRecord> {
-    let mut out = Vec::new();
-    let mut k: i64 = 0;
-    for round in 0..6u8 {
-        for (g, port) in [22u16, 445].into_iter().enumerate() {
-            for m in 0..12u8 {
-                let m = (m + round * 5) % 12;
-                k += 1;
-                out.push(PacketRecord {
-                    ts_ns: (DAY0 + d) * DAY_NS + k * 1_000_000_000,
-                    src: Addr::V4(Ipv4Addr::new(10, g as u8 + 1, 0, m)),
-                    dst: Some(Addr::V4(Ipv4Addr::new(192, 0, 2, 1))),
-                    proto: proto::TCP,
-                    src_port: Some(40_000),
-                    dst_port: Some(port),
-                    tcp_flags: Some(tcp_flags::SYN),
-                    tcp_seq: Some(1),
-                    len: 40,
-                    count: 1,
-                    mirai_label: None,
-                });
-            }
-        }
-    }
-    out
-}
-
-fn write_pcap(path: &Path, records: &[PacketRecord]) {
-    let file = std::fs::File::create(path).unwrap();
-    let mut w = PcapWriter::new(file, WriterOptions::default()).unwrap();
-    for r in records {
-        w.write_record(r).unwrap();
-    }
-    w.finish().unwrap();
-}
+use common::{darkdca, darkdca_env, s, text, two_groups_day as day, write_pcap};
 
 /// `day-<d>.pcap` for days 0 to 2 and a small fast configuration.
 struct Setup {
