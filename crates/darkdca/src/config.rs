@@ -150,9 +150,15 @@ pub struct EmbeddingConfig {
     /// Cut sentences after this many senders (gensim cuts at 10,000);
     /// `None` trains whole sentences. Default `None`.
     pub max_sentence_len: Option<usize>,
-    /// How an update merges sender counts into the model's counts:
-    /// `accumulate` (gensim), `replace`, or a decay factor in [0, 1].
-    /// Default `accumulate`.
+    /// How an update merges sender counts into the model's counts, which
+    /// decide how often a sender is drawn as a negative sample:
+    /// `accumulate` (gensim: every past batch counts forever), `replace`
+    /// (only the new batch), or a decay factor in [0, 1]. Paper and
+    /// NovTrack `accumulate`; recommended `replace`: accumulated counts
+    /// spend a growing share of the draws on senders absent from the day
+    /// (a quarter by day 4 of the `large` scenario), and the groups of
+    /// long-lived scanners drift apart day after day (docs/EVALUATION.md,
+    /// "Negatives from the day's own counts").
     pub count_policy: CountPolicy,
     /// Drop senders unseen for this many batches from the model.
     /// Paper `None`; NovTrack code 31.
@@ -374,6 +380,7 @@ impl Config {
                     epochs: 5,
                     bootstrap_epochs: 10,
                     forget: 0.4,
+                    count_policy: CountPolicy::Replace,
                     ..paper.embedding
                 },
                 clustering: ClusteringConfig {
@@ -987,6 +994,10 @@ mod tests {
         );
         assert_eq!((r.embedding.forget, p.embedding.forget), (0.4, 0.0));
         assert_eq!((r.clustering.min_support, p.clustering.min_support), (0.1, 0.0));
+        assert_eq!(
+            (r.embedding.count_policy, p.embedding.count_policy),
+            (CountPolicy::Replace, CountPolicy::Accumulate)
+        );
         assert_eq!((r.trace.top_services, p.trace.top_services), (ALL_SERVICES, 2500));
         assert_eq!(
             TraceConfig { top_services: p.trace.top_services, ..r.trace.clone() },
