@@ -367,3 +367,33 @@ fn the_support_gate_lets_a_dissolved_group_disappear() {
     assert_eq!(fate_of_dissolved_group(0.0), "survived");
     assert_eq!(fate_of_dissolved_group(0.1), "disappeared");
 }
+
+/// Senders a long run no longer sees leave the model after
+/// `embedding.retire_after` days, so a state that runs every day does not
+/// grow without end; the others keep their vectors.
+#[test]
+fn senders_unseen_for_retire_after_days_leave_the_model() {
+    let groups = three_groups();
+    let gone = groups[1].sender(0);
+    let kept = groups[0].sender(0);
+    let model_after = |retire_after: Option<u32>| {
+        let mut c = Config::default();
+        c.embedding.vector_size = 32;
+        c.embedding.retire_after = retire_after;
+        let mut p = Pipeline::new(c.check().unwrap()).unwrap();
+        for d in 0..4 {
+            // Group 1 sends on day 0 only.
+            let today: Vec<_> = groups
+                .iter()
+                .enumerate()
+                .filter(|&(i, _)| d == 0 || i != 1)
+                .map(|(_, g)| g.clone())
+                .collect();
+            p.process_records(&day_records(DAY0 + d, &today, 8, 50, 7)).unwrap();
+        }
+        let m = p.model().unwrap();
+        (m.contains(&gone), m.contains(&kept))
+    };
+    assert_eq!(model_after(Some(2)), (false, true));
+    assert_eq!(model_after(None), (true, true));
+}
