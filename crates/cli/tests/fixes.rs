@@ -316,8 +316,10 @@ fn errors_read_cause_first_and_config_lists_optional_fields() {
     let o = darkdca(&["config"]);
     assert!(o.status.success());
     let toml = String::from_utf8_lossy(&o.stdout);
-    // The default (recommended) preset sets min_samples; these stay unset.
-    let unset = ["max_sentence_len", "retire_after", "look_back_max_lag", "novelty_min_silhouette"];
+    // The default (recommended) preset sets min_samples and retire_after;
+    // these stay unset.
+    assert!(toml.contains("retire_after = 31"), "{toml}");
+    let unset = ["max_sentence_len", "look_back_max_lag", "novelty_min_silhouette"];
     for field in unset {
         assert!(
             toml.contains(&format!("# {field}: optional, not set")),
