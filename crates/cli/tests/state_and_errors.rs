@@ -229,37 +229,28 @@ fn config_and_run_refuse_the_same_values_in_the_same_words() {
 fn bad_inputs_and_states_exit_3_in_plain_words() {
     let t = Setup::new();
     let cap = t.cap(0);
+    let with_labels = |labels: &Path| {
+        darkdca(&[
+            "run",
+            s(&cap),
+            "--state",
+            s(&t.state),
+            "--out",
+            s(&t.out),
+            "--config",
+            s(&t.small),
+            "--labels",
+            s(labels),
+        ])
+    };
     // A binary file as labels.
     let labels = t.dir.join("labels.txt");
     std::fs::write(&labels, [0xff_u8, 0xfe, 0x00, 0x80, 0x81]).unwrap();
-    let o = darkdca(&[
-        "run",
-        s(&cap),
-        "--state",
-        s(&t.state),
-        "--out",
-        s(&t.out),
-        "--config",
-        s(&t.small),
-        "--labels",
-        s(&labels),
-    ]);
+    let o = with_labels(&labels);
     assert_eq!(o.status.code(), Some(3), "{}", text(&o));
     assert!(text(&o).contains("labels.txt") && text(&o).contains("UTF-8"), "{}", text(&o));
     // A labels file that does not exist is bad input too.
-    let missing = t.dir.join("no-such-labels.csv");
-    let o = darkdca(&[
-        "run",
-        s(&cap),
-        "--state",
-        s(&t.state),
-        "--out",
-        s(&t.out),
-        "--config",
-        s(&t.small),
-        "--labels",
-        s(&missing),
-    ]);
+    let o = with_labels(&t.dir.join("no-such-labels.csv"));
     assert_eq!(o.status.code(), Some(3), "{}", text(&o));
     assert!(text(&o).contains("no-such-labels.csv"), "{}", text(&o));
 

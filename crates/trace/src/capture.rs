@@ -15,7 +15,7 @@ use flate2::read::MultiGzDecoder;
 use crate::decode::{Malformed, Skip, decode};
 use crate::error::{Error, Result};
 use crate::link::LinkType;
-use crate::outlier::RecordGuard;
+use crate::outlier::{GuardedReader, RecordGuard};
 use crate::record::PacketRecord;
 
 /// Size of the read buffer.
@@ -363,19 +363,7 @@ impl CaptureReader {
     /// [`Error::UnknownLinkType`] / [`Error::UnknownInterface`] for pcapng
     /// packets on an unusable interface, [`Error::Read`] on I/O failure.
     pub fn next_record(&mut self) -> Result<Option<PacketRecord>> {
-        loop {
-            if self.guard.idle() {
-                let read = self.next_frame_record();
-                if let Ok(Some(rec)) = &read
-                    && self.guard.passes(rec.ts_ns)
-                {
-                    return read;
-                }
-                self.guard.offer(read, &mut self.report);
-            } else if let Some(out) = self.guard.next_out() {
-                return out;
-            }
-        }
+        self.next_guarded()
     }
 
     /// Sets the largest jump in time, in nanoseconds, between a record and
@@ -798,6 +786,16 @@ fn idb_options(endian: Endian, mut opts: &[u8]) -> (Resol, i64) {
         opts = &opts[4 + padded..];
     }
     (resol, offset_ns)
+}
+
+impl GuardedReader for CaptureReader {
+    fn read_unchecked(&mut self) -> Result<Option<PacketRecord>> {
+        self.next_frame_record()
+    }
+
+    fn guard_and_report(&mut self) -> (&mut RecordGuard, &mut ReadReport) {
+        (&mut self.guard, &mut self.report)
+    }
 }
 
 impl Iterator for CaptureReader {

@@ -10,7 +10,7 @@ use crate::OpaqueNames;
 use crate::capture::{ReadReport, maybe_gunzip};
 use crate::decode::Malformed;
 use crate::error::{Error, Result};
-use crate::outlier::RecordGuard;
+use crate::outlier::{GuardedReader, RecordGuard};
 use crate::record::{Addr, PacketRecord, proto, tcp_flags};
 use crate::time::{parse_epoch_secs, parse_utc};
 
@@ -342,19 +342,7 @@ impl CsvReader {
     /// invalid quoting), [`Error::Read`] on I/O failure. The reader is
     /// finished after an error.
     pub fn next_record(&mut self) -> Result<Option<PacketRecord>> {
-        loop {
-            if self.guard.idle() {
-                let read = self.next_row_record();
-                if let Ok(Some(rec)) = &read
-                    && self.guard.passes(rec.ts_ns)
-                {
-                    return read;
-                }
-                self.guard.offer(read, &mut self.report);
-            } else if let Some(out) = self.guard.next_out() {
-                return out;
-            }
-        }
+        self.next_guarded()
     }
 
     /// Sets the largest jump in time between a row and the rows around it
@@ -474,6 +462,16 @@ impl CsvReader {
         let id = self.names.push(s.to_owned());
         self.index.insert(s.to_owned(), id);
         Addr::Opaque(id)
+    }
+}
+
+impl GuardedReader for CsvReader {
+    fn read_unchecked(&mut self) -> Result<Option<PacketRecord>> {
+        self.next_row_record()
+    }
+
+    fn guard_and_report(&mut self) -> (&mut RecordGuard, &mut ReadReport) {
+        (&mut self.guard, &mut self.report)
     }
 }
 

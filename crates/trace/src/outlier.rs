@@ -326,6 +326,37 @@ impl RecordGuard {
     }
 }
 
+/// A reader whose records go through a [`RecordGuard`]: the capture and
+/// CSV readers implement the two accessors and share
+/// [`GuardedReader::next_guarded`], the one loop between reading and the
+/// guard.
+pub(crate) trait GuardedReader {
+    /// The next record as read, before the timestamp check.
+    fn read_unchecked(&mut self) -> Result<Option<PacketRecord>>;
+
+    /// The reader's guard and read report.
+    fn guard_and_report(&mut self) -> (&mut RecordGuard, &mut ReadReport);
+
+    /// The next record the guard lets through, `None` at the end.
+    #[inline]
+    fn next_guarded(&mut self) -> Result<Option<PacketRecord>> {
+        loop {
+            if self.guard_and_report().0.idle() {
+                let read = self.read_unchecked();
+                if let Ok(Some(rec)) = &read
+                    && self.guard_and_report().0.passes(rec.ts_ns)
+                {
+                    return read;
+                }
+                let (guard, report) = self.guard_and_report();
+                guard.offer(read, report);
+            } else if let Some(out) = self.guard_and_report().0.next_out() {
+                return out;
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
