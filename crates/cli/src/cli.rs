@@ -85,9 +85,9 @@ pub enum PresetArg {
     /// The default: the paper's values with the changes docs/EVALUATION.md
     /// measured as better on the simulator (every service its own sentence,
     /// more epochs, 40% of the model forgotten before each update,
-    /// negatives drawn by the day's own counts, min_samples 5, clusters the day's traffic does not hold together
-    /// dropped, known-share novelty gate, novelty confirmed after one more
-    /// day).
+    /// negatives drawn by the day's own counts, min_samples 4, clusters the
+    /// day's traffic does not hold together dropped, known-share novelty
+    /// gate, novelty confirmed after one more day).
     Recommended,
 }
 

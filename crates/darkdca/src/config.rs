@@ -32,7 +32,8 @@ pub enum Preset {
     /// justifies on the simulator: every service its own sentence
     /// (`trace.top_services` [`ALL_SERVICES`]), `embedding.bootstrap_epochs`
     /// 10, `embedding.epochs` 5, `embedding.forget` 0.4,
-    /// `clustering.min_samples` 5, the support gate
+    /// `embedding.count_policy` [`CountPolicy::Replace`],
+    /// `embedding.retire_after` 31, `clustering.min_samples` 4, the support gate
     /// `clustering.min_support` 0.1, the novelty known-share gate
     /// `tracking.novelty_max_known_share` 0.4 and novelty confirmed after
     /// one more batch, `tracking.novelty_confirm_batches` 1.
@@ -389,7 +390,7 @@ impl Config {
                     ..paper.embedding
                 },
                 clustering: ClusteringConfig {
-                    min_samples: Some(5),
+                    min_samples: Some(4),
                     min_support: 0.1,
                     ..paper.clustering
                 },
@@ -990,7 +991,7 @@ mod tests {
         let p = Config::preset(Preset::Paper);
         assert_eq!(r.embedding.bootstrap_epochs, 10);
         assert_eq!(r.embedding.epochs, 5);
-        assert_eq!(r.clustering.min_samples, Some(5));
+        assert_eq!(r.clustering.min_samples, Some(4));
         assert_eq!(r.tracking.novelty_max_known_share, Some(0.4));
         assert_eq!(p.tracking.novelty_max_known_share, None);
         assert_eq!(
