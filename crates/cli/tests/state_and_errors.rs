@@ -40,18 +40,17 @@ impl Setup {
 
     /// Runs day `d` on the state, with the small configuration.
     fn run_day(&self, d: i64) -> Output {
+        self.run_day_with(d, &["--no-report"])
+    }
+
+    /// Runs day `d` on the state, with the small configuration and `extra`
+    /// arguments.
+    fn run_day_with(&self, d: i64, extra: &[&str]) -> Output {
         let cap = self.cap(d);
-        darkdca(&[
-            "run",
-            s(&cap),
-            "--state",
-            s(&self.state),
-            "--out",
-            s(&self.out),
-            "--config",
-            s(&self.small),
-            "--no-report",
-        ])
+        let (state, out, config) = (s(&self.state), s(&self.out), s(&self.small));
+        let mut args = vec!["run", s(&cap), "--state", state, "--out", out, "--config", config];
+        args.extend_from_slice(extra);
+        darkdca(&args)
     }
 
     fn meta(&self) -> serde_json::Value {
@@ -228,21 +227,7 @@ fn config_and_run_refuse_the_same_values_in_the_same_words() {
 #[test]
 fn bad_inputs_and_states_exit_3_in_plain_words() {
     let t = Setup::new();
-    let cap = t.cap(0);
-    let with_labels = |labels: &Path| {
-        darkdca(&[
-            "run",
-            s(&cap),
-            "--state",
-            s(&t.state),
-            "--out",
-            s(&t.out),
-            "--config",
-            s(&t.small),
-            "--labels",
-            s(labels),
-        ])
-    };
+    let with_labels = |labels: &Path| t.run_day_with(0, &["--labels", s(labels)]);
     // A binary file as labels.
     let labels = t.dir.join("labels.txt");
     std::fs::write(&labels, [0xff_u8, 0xfe, 0x00, 0x80, 0x81]).unwrap();
