@@ -87,7 +87,8 @@ pub enum PresetArg {
     /// more epochs, 40% of the model forgotten before each update,
     /// negatives drawn by the day's own counts, min_samples 4, clusters the
     /// day's traffic does not hold together dropped, known-share novelty
-    /// gate, novelty confirmed after one more day).
+    /// gate, novelty confirmed after one more day or on the return of a
+    /// group that fell silent, or at once from a silhouette of 0.95).
     Recommended,
 }
 

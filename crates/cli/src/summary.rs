@@ -31,12 +31,19 @@ pub fn day(r: &DayResult) -> String {
             count("inactive"),
         );
     }
-    if r.clusters.iter().any(|c| c.novel && c.novelty_status.is_some()) {
+    let pending = r.clusters.iter().filter(|c| c.novel && c.novelty_status.is_some()).count();
+    if pending == r.novel.len() && pending > 0 {
         let _ = writeln!(
             out,
-            "   emerged {}, novel candidates {} (NOVEL?, confirmation pending)",
+            "   emerged {}, novel candidates {pending} (NOVEL?, confirmation pending)",
             r.emerged.len(),
-            r.novel.len()
+        );
+    } else if pending > 0 {
+        let _ = writeln!(
+            out,
+            "   emerged {}, novel {} (NOVEL), novel candidates {pending} (NOVEL?, confirmation pending)",
+            r.emerged.len(),
+            r.novel.len() - pending,
         );
     } else {
         let _ = writeln!(out, "   emerged {}, novel {}", r.emerged.len(), r.novel.len());

@@ -207,7 +207,13 @@ fn novelty_candidates_are_shown_pending_then_confirmed_or_rejected() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path();
     setup(dir);
-    let small = dir.join("small.toml");
+    // Every flag a candidate (the newcomers are so well separated that the
+    // default's confirming silhouette would make their flag final at once),
+    // rejected the first day its group is silent.
+    let small = dir.join("candidates.toml");
+    let base = std::fs::read_to_string(dir.join("small.toml")).unwrap();
+    let tracking = "[tracking]\nnovelty_confirm_silhouette = 2.0\nnovelty_wait_inactive = 0\n";
+    std::fs::write(&small, format!("{base}{tracking}")).unwrap();
     std::fs::remove_file(dir.join("caps/notes.txt")).unwrap();
     write_pcap(&dir.join("caps/day-2.pcap"), &day_with_newcomer(2));
     // Day 3 with the newcomers back, or without them.

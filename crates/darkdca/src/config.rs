@@ -35,8 +35,11 @@ pub enum Preset {
     /// `embedding.count_policy` [`CountPolicy::Replace`],
     /// `embedding.retire_after` 31, `clustering.min_samples` 4, the support gate
     /// `clustering.min_support` 0.1, the novelty known-share gate
-    /// `tracking.novelty_max_known_share` 0.4 and novelty confirmed after
-    /// one more batch, `tracking.novelty_confirm_batches` 1.
+    /// `tracking.novelty_max_known_share` 0.4, novelty confirmed after
+    /// one more batch, `tracking.novelty_confirm_batches` 1, and a candidate
+    /// whose group falls silent waiting a week for it to return,
+    /// `tracking.novelty_wait_inactive` 7, unless its silhouette is at least
+    /// `tracking.novelty_confirm_silhouette` 0.95, which makes it final at once.
     #[default]
     Recommended,
 }
@@ -278,17 +281,42 @@ pub struct TrackingConfig {
     /// cluster flagged novel stays a *candidate* until its lineage has
     /// survived this many further batches; it is then confirmed, and
     /// rejected as soon as it does anything else (splits, is absorbed,
-    /// disappears, goes inactive). Clusters of unrelated one-off senders
+    /// disappears, or goes inactive for longer than
+    /// `novelty_wait_inactive`). Clusters of unrelated one-off senders
     /// that happen to share a rare service do not come back, so they are
     /// never confirmed. 0 (the paper) makes every flag final at once.
     /// Absent from a file means 0, so configurations written before the
     /// field existed keep their meaning.
     #[serde(default, skip_serializing_if = "is_off")]
     pub novelty_confirm_batches: u32,
+    /// Batches (0 to [`MAX_WAIT_INACTIVE`]) a novelty candidate whose group
+    /// fell silent (went inactive) waits for it to return. A group that
+    /// comes back within the wait, re-identified under its lineage, counts
+    /// that batch as a survival; one still silent after it is rejected.
+    /// Campaigns that scan once a week or pause for days are confirmed on
+    /// their return instead of being rejected the day after they were
+    /// flagged. 0 rejects a candidate the first batch its group is silent.
+    /// Only used with `novelty_confirm_batches` above 0. Absent from a
+    /// file means 0.
+    #[serde(default, skip_serializing_if = "is_off")]
+    pub novelty_wait_inactive: u32,
+    /// Mean silhouette from which a novel cluster is final at once instead
+    /// of waiting for confirmation: a group this well separated from every
+    /// other cluster is not a chance gathering of unrelated senders, which
+    /// lie in the diffuse cloud of new, one-off senders. It also flags a
+    /// group that is seen on one day only. At least -1; a value above 1,
+    /// which no silhouette reaches, sends every flag through confirmation
+    /// (a file cannot unset an option), as `None` does. Only used with
+    /// `novelty_confirm_batches` above 0.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub novelty_confirm_silhouette: Option<f32>,
 }
 
 /// Largest [`TrackingConfig::novelty_confirm_batches`].
 pub const MAX_CONFIRM_BATCHES: u32 = 30;
+
+/// Largest [`TrackingConfig::novelty_wait_inactive`].
+pub const MAX_WAIT_INACTIVE: u32 = 366;
 
 /// How senders get the labels that purity and majority labels use.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -397,6 +425,8 @@ impl Config {
                 tracking: TrackingConfig {
                     novelty_max_known_share: Some(0.4),
                     novelty_confirm_batches: 1,
+                    novelty_wait_inactive: 7,
+                    novelty_confirm_silhouette: Some(0.95),
                     ..paper.tracking
                 },
                 ..paper
@@ -442,6 +472,8 @@ impl Config {
                 novelty_min_silhouette: None,
                 novelty_max_known_share: None,
                 novelty_confirm_batches: 0,
+                novelty_wait_inactive: 0,
+                novelty_confirm_silhouette: None,
             },
             labels: LabelConfig {
                 mirai_label: "mirai-like".to_owned(),
@@ -503,9 +535,14 @@ impl Config {
                 "clustering" if self.clustering.min_support == 0.0 => {
                     vec!["min_support = 0.0".to_owned()]
                 }
-                "tracking" if self.tracking.novelty_confirm_batches == 0 => {
-                    vec!["novelty_confirm_batches = 0".to_owned()]
-                }
+                "tracking" => [
+                    ("novelty_confirm_batches", self.tracking.novelty_confirm_batches),
+                    ("novelty_wait_inactive", self.tracking.novelty_wait_inactive),
+                ]
+                .into_iter()
+                .filter(|&(_, v)| v == 0)
+                .map(|(k, _)| format!("{k} = 0"))
+                .collect(),
                 _ => Vec::new(),
             }
         };
@@ -704,6 +741,20 @@ impl Config {
             return invalid(
                 "tracking.novelty_confirm_batches",
                 format!("must be at most {MAX_CONFIRM_BATCHES}, got {}", k.novelty_confirm_batches),
+            );
+        }
+        if let Some(s) = k.novelty_confirm_silhouette
+            && !(s.is_finite() && s >= -1.0)
+        {
+            return invalid(
+                "tracking.novelty_confirm_silhouette",
+                format!("must be a number of at least -1 (above 1 turns it off), got {s}"),
+            );
+        }
+        if k.novelty_wait_inactive > MAX_WAIT_INACTIVE {
+            return invalid(
+                "tracking.novelty_wait_inactive",
+                format!("must be at most {MAX_WAIT_INACTIVE}, got {}", k.novelty_wait_inactive),
             );
         }
 
@@ -998,6 +1049,7 @@ mod tests {
             (r.tracking.novelty_confirm_batches, p.tracking.novelty_confirm_batches),
             (1, 0)
         );
+        assert_eq!((r.tracking.novelty_wait_inactive, p.tracking.novelty_wait_inactive), (7, 0));
         assert_eq!((r.embedding.forget, p.embedding.forget), (0.4, 0.0));
         assert_eq!((r.clustering.min_support, p.clustering.min_support), (0.1, 0.0));
         assert_eq!(
@@ -1026,10 +1078,18 @@ mod tests {
         let json = serde_json::to_string(&paper).unwrap();
         assert!(!json.contains("novelty_max_known_share"), "{json}");
         assert!(!json.contains("novelty_confirm_batches"), "{json}");
+        assert!(!json.contains("novelty_wait_inactive"), "{json}");
         let back: Config = serde_json::from_str(&json).unwrap();
         assert_eq!(back, paper);
         assert_eq!(back.tracking.novelty_max_known_share, None);
         assert_eq!(back.tracking.novelty_confirm_batches, 0);
+        assert_eq!(back.tracking.novelty_wait_inactive, 0);
+        // A recommended configuration stored before the wait existed keeps
+        // rejecting candidates whose group falls silent.
+        let mut json = serde_json::to_value(Config::default()).unwrap();
+        json["tracking"].as_object_mut().unwrap().remove("novelty_wait_inactive");
+        let back: Config = serde_json::from_value(json).unwrap();
+        assert_eq!(back.tracking.novelty_wait_inactive, 0);
         let c = Config::from_toml_str("[tracking]\nnovelty_max_known_share = 0.25\n").unwrap();
         assert_eq!(c.tracking.novelty_max_known_share, Some(0.25));
         let c = Config::from_toml_str("[tracking]\nnovelty_confirm_batches = 0\n").unwrap();
@@ -1038,6 +1098,18 @@ mod tests {
         bad.tracking.novelty_confirm_batches = MAX_CONFIRM_BATCHES + 1;
         let err = bad.check().unwrap_err();
         assert!(err.to_string().contains("tracking.novelty_confirm_batches"), "{err}");
+        let c = Config::from_toml_str("[tracking]\nnovelty_confirm_silhouette = 2.0\n").unwrap();
+        assert_eq!(c.tracking.novelty_confirm_silhouette, Some(2.0), "above 1: off");
+        for bad_value in [-1.5, f32::NAN, f32::INFINITY] {
+            let mut bad = Config::default();
+            bad.tracking.novelty_confirm_silhouette = Some(bad_value);
+            let err = bad.check().unwrap_err();
+            assert!(err.to_string().contains("novelty_confirm_silhouette"), "{err}");
+        }
+        let mut bad = Config::default();
+        bad.tracking.novelty_wait_inactive = MAX_WAIT_INACTIVE + 1;
+        let err = bad.check().unwrap_err();
+        assert!(err.to_string().contains("tracking.novelty_wait_inactive"), "{err}");
     }
 
     #[test]
@@ -1138,8 +1210,10 @@ mod tests {
         let mut old = Config::preset(Preset::Recommended);
         (old.embedding.forget, old.tracking.novelty_confirm_batches) = (0.0, 0);
         old.clustering.min_support = 0.0;
+        old.tracking.novelty_wait_inactive = 0;
         let text = format!("preset = \"recommended\"\n{}", old.to_toml_string());
         assert!(text.contains("forget = 0.0") && text.contains("novelty_confirm_batches = 0"));
+        assert!(text.contains("novelty_wait_inactive = 0"), "{text}");
         assert!(text.contains("min_support = 0.0"), "{text}");
         assert_eq!(Config::from_toml_str(&text).unwrap(), old);
     }

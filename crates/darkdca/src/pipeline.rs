@@ -456,19 +456,30 @@ impl Pipeline {
             &scores,
             &analysis,
         );
+        let present: Vec<u64> = result.clusters.iter().map(|c| c.lineage).collect();
         result.novelty_decisions = decide_candidates(
             &mut self.candidates,
             &result.transitions,
-            self.config.tracking.novelty_confirm_batches,
+            &present,
+            Confirmation {
+                need: self.config.tracking.novelty_confirm_batches,
+                wait: self.config.tracking.novelty_wait_inactive,
+            },
         );
         if self.config.tracking.novelty_confirm_batches > 0 {
-            for c in result.clusters.iter_mut().filter(|c| c.novel) {
+            // A flag at or above the confirming silhouette is final at once.
+            let sure = self.config.tracking.novelty_confirm_silhouette.map(f64::from);
+            let waits = |c: &ClusterResult| {
+                c.novel && !sure.is_some_and(|t| c.silhouette.is_some_and(|s| s >= t))
+            };
+            for c in result.clusters.iter_mut().filter(|c| waits(c)) {
                 c.novelty_status = Some("pending".to_owned());
                 self.candidates.push(NoveltyCandidate {
                     lineage: c.lineage,
                     flagged_day: result.day.clone(),
                     flagged_batch_id: batch_id,
                     survived: 0,
+                    silent: 0,
                 });
             }
         }
@@ -816,24 +827,61 @@ pub(crate) fn addr_text(a: &Addr) -> String {
     }
 }
 
-/// Moves the novelty candidates on by one batch: a candidate whose lineage
-/// survived gains a batch and is confirmed once it has `need` of them; any
-/// other fate (or a lineage missing from `transitions`, which the tracker
-/// never produces) rejects it. Returns the decisions, in candidate order.
+/// How novelty candidates are decided (`tracking.novelty_confirm_batches`
+/// and `tracking.novelty_wait_inactive`).
+#[derive(Debug, Clone, Copy)]
+struct Confirmation {
+    /// Batches a candidate's lineage must survive.
+    need: u32,
+    /// Batches a candidate whose group fell silent may wait for it.
+    wait: u32,
+}
+
+/// Moves the novelty candidates on by one batch. A candidate whose lineage
+/// survived gains a batch and is confirmed once it has `rule.need` of them.
+/// One whose lineage went inactive waits, when `rule.wait` allows, for the
+/// group to return: a batch in which the lineage is among `present` (the
+/// lineages of the batch's clusters: the group re-identified) counts as a
+/// survival, and one more silent batch than `rule.wait` rejects it. Any other
+/// fate (split, absorbed, disappeared, or a lineage missing from
+/// `transitions`, which the tracker never produces) rejects it. Returns the
+/// decisions, in candidate order.
 fn decide_candidates(
     candidates: &mut Vec<NoveltyCandidate>,
     transitions: &[TransitionRecord],
-    need: u32,
+    present: &[u64],
+    rule: Confirmation,
 ) -> Vec<NoveltyDecision> {
     let mut decisions = Vec::new();
     candidates.retain_mut(|c| {
-        let kind = transitions
-            .iter()
-            .find(|t| t.lineage == c.lineage)
-            .map_or("absent", |t| t.kind.as_str());
-        if kind == "survived" {
+        let kind = if c.silent > 0 {
+            // Silent groups have no transition: they are not among the
+            // previous batch's clusters.
+            if present.contains(&c.lineage) {
+                c.silent = 0;
+                "returned"
+            } else {
+                c.silent += 1;
+                if c.silent <= rule.wait {
+                    return true;
+                }
+                "inactive"
+            }
+        } else {
+            let kind = transitions
+                .iter()
+                .find(|t| t.lineage == c.lineage)
+                .map_or("absent", |t| t.kind.as_str());
+            if kind == "inactive" && rule.wait > 0 {
+                c.silent = 1;
+                return true;
+            }
+            kind
+        };
+        let survived = matches!(kind, "survived" | "returned");
+        if survived {
             c.survived += 1;
-            if c.survived < need {
+            if c.survived < rule.need {
                 return true;
             }
         }
@@ -841,7 +889,7 @@ fn decide_candidates(
             lineage: c.lineage,
             flagged_day: c.flagged_day.clone(),
             flagged_batch_id: c.flagged_batch_id,
-            confirmed: kind == "survived",
+            confirmed: survived,
             transition: kind.to_owned(),
         });
         false
@@ -995,8 +1043,11 @@ mod tests {
             flagged_day: format!("day-{lineage}"),
             flagged_batch_id: 100 + lineage,
             survived,
+            silent: 0,
         }
     }
+
+    const NO_WAIT: Confirmation = Confirmation { need: 1, wait: 0 };
 
     fn transition(lineage: u64, kind: &str) -> TransitionRecord {
         TransitionRecord { lineage, kind: kind.to_owned(), into: Vec::new() }
@@ -1019,7 +1070,7 @@ mod tests {
             transition(3, "inactive"),
             transition(5, "survived"),
         ];
-        let d = decide_candidates(&mut cands, &ts, 1);
+        let d = decide_candidates(&mut cands, &ts, &[], NO_WAIT);
         let got: Vec<(u64, bool, &str)> =
             d.iter().map(|d| (d.lineage, d.confirmed, d.transition.as_str())).collect();
         assert_eq!(
@@ -1038,22 +1089,68 @@ mod tests {
         // Two batches needed: the first survival keeps it pending, the
         // second confirms; an absorption on the way rejects.
         let mut cands = vec![candidate(1, 0), candidate(2, 0)];
+        let two = Confirmation { need: 2, wait: 0 };
         let d = decide_candidates(
             &mut cands,
             &[transition(1, "survived"), transition(2, "survived")],
-            2,
+            &[1, 2],
+            two,
         );
         assert!(d.is_empty());
         assert_eq!(cands, [candidate(1, 1), candidate(2, 1)]);
         let d = decide_candidates(
             &mut cands,
             &[transition(1, "survived"), transition(2, "absorbed")],
-            2,
+            &[1],
+            two,
         );
         assert_eq!(d.len(), 2);
         assert!(d[0].confirmed && !d[1].confirmed);
         assert_eq!(d[1].transition, "absorbed");
         assert!(cands.is_empty());
+    }
+
+    /// With a wait of 3: candidate 1's group falls silent and is back on
+    /// the third batch after (confirmed, "returned"); candidate 2's stays
+    /// silent and is rejected on the fourth silent batch; candidate 3 does
+    /// not wait, since it disappeared (active but not clustered) rather than
+    /// fell silent.
+    #[test]
+    fn a_candidate_whose_group_falls_silent_waits_for_its_return() {
+        let rule = Confirmation { need: 1, wait: 3 };
+        let mut cands = vec![candidate(1, 0), candidate(2, 0), candidate(3, 0)];
+        let ts =
+            [transition(1, "inactive"), transition(2, "inactive"), transition(3, "disappeared")];
+        let d = decide_candidates(&mut cands, &ts, &[], rule);
+        assert_eq!(d.iter().map(|d| (d.lineage, d.confirmed)).collect::<Vec<_>>(), [(3, false)]);
+        assert_eq!(
+            cands.iter().map(|c| (c.lineage, c.silent)).collect::<Vec<_>>(),
+            [(1, 1), (2, 1)]
+        );
+        // Silent lineages have no transitions; lineage 7 is another cluster.
+        assert!(decide_candidates(&mut cands, &[], &[7], rule).is_empty());
+        let d = decide_candidates(&mut cands, &[], &[1, 7], rule);
+        assert_eq!(
+            d.iter().map(|d| (d.lineage, d.confirmed, d.transition.as_str())).collect::<Vec<_>>(),
+            [(1, true, "returned")]
+        );
+        assert_eq!(cands, [NoveltyCandidate { silent: 3, ..candidate(2, 0) }]);
+        let d = decide_candidates(&mut cands, &[], &[], rule);
+        assert_eq!(
+            d.iter().map(|d| (d.lineage, d.confirmed, d.transition.as_str())).collect::<Vec<_>>(),
+            [(2, false, "inactive")]
+        );
+        assert!(cands.is_empty());
+
+        // Needing two batches, a return counts as one and the candidate
+        // goes on as usual.
+        let rule = Confirmation { need: 2, wait: 3 };
+        let mut cands = vec![candidate(1, 0)];
+        assert!(decide_candidates(&mut cands, &[transition(1, "inactive")], &[], rule).is_empty());
+        assert!(decide_candidates(&mut cands, &[], &[1], rule).is_empty());
+        assert_eq!(cands, [candidate(1, 1)]);
+        let d = decide_candidates(&mut cands, &[transition(1, "survived")], &[1], rule);
+        assert!(d[0].confirmed && cands.is_empty());
     }
 
     #[test]

@@ -186,8 +186,9 @@ pub struct ClusterResult {
 }
 
 /// The outcome of a novelty candidate: confirmed once its lineage has
-/// survived `tracking.novelty_confirm_batches` batches, rejected as soon as
-/// it does anything else.
+/// survived `tracking.novelty_confirm_batches` batches (a group that fell
+/// silent and came back within `tracking.novelty_wait_inactive` batches
+/// counts its return as one), rejected as soon as it does anything else.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct NoveltyDecision {
     /// Lineage id of the candidate cluster.
@@ -198,9 +199,10 @@ pub struct NoveltyDecision {
     pub flagged_batch_id: u64,
     /// Whether the novelty is confirmed.
     pub confirmed: bool,
-    /// The transition of this batch that decided: `survived` for a
-    /// confirmation; `split`, `absorbed`, `disappeared` or `inactive` for
-    /// a rejection.
+    /// What decided in this batch: `survived`, or `returned` (the silent
+    /// group re-identified), for a confirmation; `split`, `absorbed`,
+    /// `disappeared` or `inactive` (silent for longer than the wait) for a
+    /// rejection.
     pub transition: String,
 }
 

@@ -124,6 +124,15 @@ pub struct NoveltyCandidate {
     pub flagged_batch_id: u64,
     /// Batches survived since it was flagged.
     pub survived: u32,
+    /// Batches its group has been silent (its lineage inactive) while the
+    /// candidate waits for it to return (`tracking.novelty_wait_inactive`);
+    /// absent when 0.
+    #[serde(default, skip_serializing_if = "is_zero_u32")]
+    pub silent: u32,
+}
+
+fn is_zero_u32(n: &u32) -> bool {
+    *n == 0
 }
 
 /// One processed day in [`RunMeta::days`].

@@ -31,6 +31,16 @@ fn days() -> Vec<Vec<PacketRecord>> {
         .collect()
 }
 
+/// [`config`] with every novel flag a candidate: the newcomer's cluster is
+/// so well separated that the default's confirming silhouette would make
+/// its flag final at once.
+fn candidate_config(wait: u32) -> CheckedConfig {
+    let mut c = config().get().clone();
+    c.tracking.novelty_confirm_silhouette = None;
+    c.tracking.novelty_wait_inactive = wait;
+    c.check().unwrap()
+}
+
 fn run_all(p: &mut Pipeline) -> Vec<DayResult> {
     days().iter().flat_map(|rs| p.process_records(rs).unwrap()).collect()
 }
@@ -265,7 +275,7 @@ fn day3(newcomer_back: bool) -> Vec<PacketRecord> {
 fn a_novelty_candidate_is_confirmed_when_it_survives_and_across_a_resume() {
     let dir = tempfile::tempdir().unwrap();
     {
-        let mut p = Pipeline::create(dir.path(), config(), None).unwrap();
+        let mut p = Pipeline::create(dir.path(), candidate_config(7), None).unwrap();
         let results = run_all(&mut p);
         p.save().unwrap();
         let d2 = &results[2];
@@ -296,9 +306,19 @@ fn a_novelty_candidate_is_confirmed_when_it_survives_and_across_a_resume() {
     assert_eq!(state.read_day("2022-01-11").unwrap().novelty_decisions, d3.novelty_decisions);
 }
 
+/// Day `DAY0 + day` with the three groups, and the newcomer when `back`.
+fn later_day(day: i64, back: bool) -> Vec<PacketRecord> {
+    let mut groups = three_groups();
+    if back {
+        groups.push(newcomer());
+    }
+    day_records(DAY0 + day, &groups, 8, 200, 7)
+}
+
 #[test]
 fn a_novelty_candidate_that_does_not_come_back_is_rejected() {
-    let mut p = Pipeline::new(config()).unwrap();
+    // Without a wait, the first silent day rejects.
+    let mut p = Pipeline::new(candidate_config(0)).unwrap();
     let results = run_all(&mut p);
     let lineage = results[2].novel[0];
     let d3 = p.process_records(&day3(false)).unwrap().pop().unwrap();
@@ -307,6 +327,66 @@ fn a_novelty_candidate_that_does_not_come_back_is_rejected() {
     assert_eq!((decision.lineage, decision.confirmed), (lineage, false));
     assert_eq!(decision.transition, "inactive");
     assert_eq!(d3.novelty_decision(lineage, results[2].batch_id), Some(decision));
+
+    // Waiting two days, the third silent day rejects.
+    let mut p = Pipeline::new(candidate_config(2)).unwrap();
+    let results = run_all(&mut p);
+    let lineage = results[2].novel[0];
+    for day in 3..5 {
+        let r = p.process_records(&later_day(day, false)).unwrap().pop().unwrap();
+        assert!(r.novelty_decisions.is_empty(), "day {day}: {:?}", r.novelty_decisions);
+        assert_eq!(p.novelty_candidates()[0].silent, u32::try_from(day - 2).unwrap());
+    }
+    let d5 = p.process_records(&later_day(5, false)).unwrap().pop().unwrap();
+    let decision = &d5.novelty_decisions[0];
+    assert_eq!((decision.lineage, decision.confirmed), (lineage, false));
+    assert_eq!(decision.transition, "inactive");
+    assert!(p.novelty_candidates().is_empty());
+}
+
+#[test]
+fn a_novelty_candidate_whose_group_comes_back_is_confirmed_across_a_resume() {
+    let dir = tempfile::tempdir().unwrap();
+    let (lineage, flagged) = {
+        let mut p = Pipeline::create(dir.path(), candidate_config(7), None).unwrap();
+        let results = run_all(&mut p);
+        // Silent on day 3: the candidate waits, and the state keeps it.
+        let d3 = p.process_records(&day3(false)).unwrap().pop().unwrap();
+        assert!(d3.novelty_decisions.is_empty());
+        p.save().unwrap();
+        (results[2].novel[0], results[2].batch_id)
+    };
+    let state = darkdca::state::StateDir::new(dir.path());
+    let kept = state.read_meta().unwrap().novelty_candidates;
+    assert_eq!((kept.len(), kept[0].lineage, kept[0].silent), (1, lineage, 1));
+
+    // Back on day 4, re-identified under its lineage: confirmed.
+    let mut p = Pipeline::open(dir.path()).unwrap();
+    let d4 = p.process_records(&later_day(4, true)).unwrap().pop().unwrap();
+    let back = d4.clusters.iter().find(|c| c.lineage == lineage).expect("the newcomer is back");
+    assert_eq!(back.reidentified_from, Some(lineage));
+    assert!(!back.novel);
+    let decision = d4.novelty_decision(lineage, flagged).unwrap();
+    assert!(decision.confirmed);
+    assert_eq!(
+        (decision.flagged_day.as_str(), decision.transition.as_str()),
+        ("2022-01-10", "returned")
+    );
+    assert!(p.novelty_candidates().is_empty());
+}
+
+#[test]
+fn a_well_separated_novel_cluster_is_final_at_once() {
+    // The default confirms at a silhouette of 0.95; the newcomer's is higher.
+    let mut p = Pipeline::new(config()).unwrap();
+    let results = run_all(&mut p);
+    let d2 = &results[2];
+    let flagged = d2.cluster(d2.novel[0]).unwrap();
+    assert!(flagged.silhouette.unwrap() >= 0.95, "{:?}", flagged.silhouette);
+    assert_eq!(flagged.novelty_status, None);
+    assert!(p.novelty_candidates().is_empty());
+    let d3 = p.process_records(&day3(false)).unwrap().pop().unwrap();
+    assert!(d3.novelty_decisions.is_empty());
 }
 
 #[test]

@@ -91,10 +91,14 @@
 //!
 //! **Confirmation.** When the pipeline asks for novelty confirmation, a
 //! flag counts once a later day confirmed it (see
-//! [`RunDay::from_results`]). A candidate still undecided when the run ends
-//! (a flag of the last `tracking.novelty_confirm_batches` days) is neither
-//! a flag nor a miss: it is left out of precision, and the new group it
-//! stands for is left out of recall.
+//! [`RunDay::from_results`]); a flag the pipeline made final at once
+//! (`tracking.novelty_confirm_silhouette`) counts on its day. A candidate
+//! still undecided when the run ends (a flag of the last
+//! `tracking.novelty_confirm_batches` days) is neither a flag nor a miss:
+//! it is left out of precision, and the new group it stands for is left out
+//! of recall. A candidate still waiting at the end for its silent group to
+//! return (`tracking.novelty_wait_inactive`) is different: the run saw the
+//! group go silent and did not confirm it, so the group counts as missed.
 //!
 //! # Limitations
 //!

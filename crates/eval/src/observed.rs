@@ -96,7 +96,10 @@ impl RunDay {
     /// novelty candidates resolved: a cluster whose flag is `pending`
     /// confirmation counts as novel only if a later batch of the run
     /// confirmed it. A candidate still pending when the run ends is marked
-    /// [`RunCluster::novelty_undecided`] and not counted as a flag.
+    /// [`RunCluster::novelty_undecided`] and not counted as a flag, unless
+    /// its group went inactive after the flag (a candidate waiting for a
+    /// silent group to return, `tracking.novelty_wait_inactive`): that one
+    /// is a flag the run did not confirm, so its group counts as missed.
     ///
     /// # Errors
     ///
@@ -109,7 +112,15 @@ impl RunDay {
                 if c.novel && rc.novelty_status.as_deref() == Some("pending") {
                     let decision = outcomes.get(rc.lineage, r.batch_id).filter(|&(on, _)| on > i);
                     c.novel = decision.is_some_and(|(_, confirmed)| confirmed);
-                    c.novelty_undecided = decision.is_none();
+                    let went_silent = || {
+                        results[i + 1..].iter().any(|later| {
+                            later
+                                .transitions
+                                .iter()
+                                .any(|t| t.lineage == rc.lineage && t.kind == "inactive")
+                        })
+                    };
+                    c.novelty_undecided = decision.is_none() && !went_silent();
                 }
             }
         }

@@ -511,7 +511,9 @@ fn last_day_candidates(
             "<p class=\"note\">Clusters that matched no cluster of the previous day and no earlier \
              lineage. A candidate is confirmed once its lineage has survived the following \
              day(s) the run requires, and rejected if it splits, is absorbed, disappears or \
-             goes inactive first. Shares are of the cluster's packets that day.</p>\n",
+             stays silent longer than the run waits first; a group that falls silent and \
+             comes back counts its return as a survived day. Shares are of the cluster's \
+             packets that day.</p>\n",
         );
         out.push_str(&novel_table(input, "novel-today", today, confirmed.len()));
     }
