@@ -147,7 +147,7 @@ pub fn build_input(meta: &RunMeta, days: &[DayResult], name: String) -> rep::Rep
                 .or_insert_with(|| rep::Lineage { id: cl.lineage, ..Default::default() });
             l.presence.push(rep::Presence { day_idx: d, size: cl.size as u64 });
             l.majority_label = Some(cl.majority_label.clone());
-            if let Novelty::Listed(status, confirmed_on) = novelty(&decisions, d, day, cl) {
+            if let Novelty::Listed(status, confirmed_on) = novelty(&decisions, days, d, cl) {
                 summary.n_novel += 1;
                 if l.novel_on.is_none() {
                     l.novel_on = Some(d);
@@ -195,13 +195,17 @@ enum Novelty {
 }
 
 /// The report's view of a cluster's novel flag: final when the run does not
-/// confirm novelty; else confirmed or rejected by a later day's decision,
-/// or still pending when no later day of the run has decided it. `d` is the
-/// index of `day`.
+/// confirm novelty or made it final at once; else confirmed or rejected by
+/// a later day's decision, or still pending when no later day of the run
+/// has decided it. A candidate whose group went silent on a later day and
+/// has not come back is left out, as a rejected one is: it waits
+/// (`tracking.novelty_wait_inactive`), and clusters of one-off senders,
+/// which never come back, would otherwise fill the lists for a week. `d`
+/// is the index of the cluster's day in `days`.
 fn novelty(
     decisions: &NoveltyOutcomes,
+    days: &[DayResult],
     d: usize,
-    day: &DayResult,
     cl: &darkdca::result::ClusterResult,
 ) -> Novelty {
     if !cl.novel {
@@ -210,13 +214,19 @@ fn novelty(
     if cl.novelty_status.is_none() {
         return Novelty::Listed(None, None);
     }
-    match decisions.get(cl.lineage, day.batch_id) {
+    match decisions.get(cl.lineage, days[d].batch_id) {
         Some((on, true)) if on > d => {
             Novelty::Listed(Some(rep::NoveltyStatus::Confirmed), Some(on))
         }
         Some((on, false)) if on > d => Novelty::Unlisted,
+        _ if went_silent(&days[d + 1..], cl.lineage) => Novelty::Unlisted,
         _ => Novelty::Listed(Some(rep::NoveltyStatus::Pending), None),
     }
+}
+
+/// Whether one of `days` reports lineage `lineage` inactive.
+fn went_silent(days: &[DayResult], lineage: u64) -> bool {
+    days.iter().any(|d| d.transitions.iter().any(|t| t.lineage == lineage && t.kind == "inactive"))
 }
 
 /// The figures of one day, `n_novel` left at 0 for the caller to count the
@@ -351,6 +361,31 @@ mod tests {
         let counts: Vec<_> = input.days.iter().map(|d| (d.n_novel, d.n_novel_rejected)).collect();
         assert_eq!(counts, [(2, 0), (1, 0), (1, 0)]);
         assert_eq!(novel_on(&input, 14), Some(0));
+    }
+
+    #[test]
+    fn a_candidate_waiting_for_its_silent_group_is_not_listed_until_it_returns() {
+        // Lineage 14 went inactive on day 1; the run waits instead of
+        // rejecting it.
+        let mut days = testdays::run();
+        days[1].novelty_decisions.retain(|n| n.lineage != 14);
+        let listed = |days: &[DayResult]| -> Vec<_> {
+            let input = build_input(&meta(), days, "t".into());
+            input.novel_clusters.iter().map(|c| (c.lineage_id, c.status, c.confirmed_on)).collect()
+        };
+        let pending = Some(rep::NoveltyStatus::Pending);
+        let confirmed = Some(rep::NoveltyStatus::Confirmed);
+        assert_eq!(listed(&days), [(12, confirmed, Some(1)), (16, pending, None)]);
+        // Its group is back on day 2: confirmed there.
+        let mut back = days[1].novelty_decisions[0].clone();
+        (back.lineage, back.flagged_day, back.flagged_batch_id) =
+            (14, days[0].day.clone(), days[0].batch_id);
+        back.transition = "returned".into();
+        days[2].novelty_decisions.push(back);
+        assert_eq!(
+            listed(&days),
+            [(12, confirmed, Some(1)), (14, confirmed, Some(2)), (16, pending, None)]
+        );
     }
 
     #[test]
