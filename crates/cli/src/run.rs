@@ -390,7 +390,14 @@ impl Runner<'_> {
         );
         if !self.quiet {
             // The day is committed: a closed stdout only stops the printing.
-            self.bar.suspend(|| crate::stdout(&summary::day(&result)))?;
+            let fell_silent: Vec<u64> = self
+                .pipeline
+                .novelty_candidates()
+                .iter()
+                .filter(|c| c.silent == 1)
+                .map(|c| c.lineage)
+                .collect();
+            self.bar.suspend(|| crate::stdout(&summary::day(&result, &fell_silent)))?;
         }
         self.n_done += 1;
         Ok(())

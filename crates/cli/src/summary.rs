@@ -8,8 +8,10 @@ use darkdca::result::ClusterResult;
 /// Clusters listed per day, largest first (novel ones are always listed).
 const MAX_LISTED: usize = 8;
 
-/// The summary of one day, ending with a newline.
-pub fn day(r: &DayResult) -> String {
+/// The summary of one day, ending with a newline. `fell_silent`: lineages
+/// of novelty candidates whose group went silent on this day and that now
+/// wait for it to return (`tracking.novelty_wait_inactive`).
+pub fn day(r: &DayResult, fell_silent: &[u64]) -> String {
     let s = &r.stats;
     let mut out = String::new();
     let sil = s.silhouette.map_or("-".to_owned(), |v| format!("{v:.2}"));
@@ -47,6 +49,14 @@ pub fn day(r: &DayResult) -> String {
         );
     } else {
         let _ = writeln!(out, "   emerged {}, novel {}", r.emerged.len(), r.novel.len());
+    }
+    if !fell_silent.is_empty() {
+        let ids: Vec<String> = fell_silent.iter().map(u64::to_string).collect();
+        let _ = writeln!(
+            out,
+            "   candidates waiting for their silent group to return: lineage {}",
+            ids.join(", ")
+        );
     }
     for n in &r.novelty_decisions {
         if n.confirmed {
@@ -119,19 +129,26 @@ mod tests {
     #[test]
     fn candidates_are_marked_and_decisions_printed() {
         let days = testdays::run();
-        let text = day(&days[1]);
+        let text = day(&days[1], &[]);
         assert!(text.contains("emerged 1, novel candidates 1 (NOVEL?, confirmation pending)"));
         assert!(text.contains("\n   #15    NOVEL?     3 senders"), "{text}");
         assert!(text.contains(&format!("\n   #12{}3 senders", " ".repeat(15))), "{text}");
         assert!(text.contains("   confirmed novel: lineage 12, flagged 2026-01-09\n"));
         assert!(text.contains("   not confirmed: lineage 14, flagged 2026-01-09 (inactive)\n"));
-        assert!(!day(&days[0]).contains("confirmed"), "no decision on the first day");
+        assert!(!day(&days[0], &[]).contains("confirmed"), "no decision on the first day");
+        let text = day(&days[1], &[14, 17]);
+        assert!(
+            text.contains(
+                "   candidates waiting for their silent group to return: lineage 14, 17\n"
+            ),
+            "{text}"
+        );
     }
 
     #[test]
     fn final_flags_read_as_before() {
         let days = testdays::run_without_confirmation();
-        let text = day(&days[1]);
+        let text = day(&days[1], &[]);
         assert!(text.contains("   emerged 1, novel 1\n"), "{text}");
         assert!(text.contains("\n   #15    NOVEL      3 senders"), "{text}");
         assert!(!text.contains('?') && !text.contains("confirmed"), "{text}");
