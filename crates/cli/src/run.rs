@@ -394,7 +394,7 @@ impl Runner<'_> {
                 .pipeline
                 .novelty_candidates()
                 .iter()
-                .filter(|c| c.silent == 1)
+                .filter(|c| c.silent_since == Some(result.batch_id))
                 .map(|c| c.lineage)
                 .collect();
             self.bar.suspend(|| crate::stdout(&summary::day(&result, &fell_silent)))?;

@@ -293,6 +293,8 @@ pub struct TrackingConfig {
     /// fell silent (went inactive) waits for it to return. A group that
     /// comes back within the wait, re-identified under its lineage, counts
     /// that batch as a survival; one still silent after it is rejected.
+    /// The wait is counted in batch ids (days, by default), so days missing
+    /// from the run, such as a capture outage, count as silent.
     /// Campaigns that scan once a week or pause for days are confirmed on
     /// their return instead of being rejected the day after they were
     /// flagged. 0 rejects a candidate the first batch its group is silent.

@@ -461,6 +461,7 @@ impl Pipeline {
             &mut self.candidates,
             &result.transitions,
             &present,
+            batch_id,
             Confirmation {
                 need: self.config.tracking.novelty_confirm_batches,
                 wait: self.config.tracking.novelty_wait_inactive,
@@ -479,7 +480,7 @@ impl Pipeline {
                     flagged_day: result.day.clone(),
                     flagged_batch_id: batch_id,
                     survived: 0,
-                    silent: 0,
+                    silent_since: None,
                 });
             }
         }
@@ -839,32 +840,37 @@ struct Confirmation {
 
 /// Moves the novelty candidates on by one batch. A candidate whose lineage
 /// survived gains a batch and is confirmed once it has `rule.need` of them.
-/// One whose lineage went inactive waits, when `rule.wait` allows, for the
-/// group to return: a batch in which the lineage is among `present` (the
-/// lineages of the batch's clusters: the group re-identified) counts as a
-/// survival, and one more silent batch than `rule.wait` rejects it. Any other
-/// fate (split, absorbed, disappeared, or a lineage missing from
-/// `transitions`, which the tracker never produces) rejects it. Returns the
-/// decisions, in candidate order.
+/// One whose lineage went inactive in batch `s` waits, when `rule.wait`
+/// allows, for the group to return: a batch in which the lineage is among
+/// `present` (the lineages of the batch's clusters: the group re-identified)
+/// counts as a survival when it is batch `s + rule.wait` or earlier, and
+/// any later batch, or batch `s + rule.wait` without the lineage, rejects
+/// the candidate. The wait is counted in batch ids, so batches missing
+/// from the run (a capture outage) count as silent. Any other fate
+/// (split, absorbed, disappeared, or a lineage missing from `transitions`,
+/// which the tracker never produces) rejects it. `batch_id` is this batch's.
+/// Returns the decisions, in candidate order.
 fn decide_candidates(
     candidates: &mut Vec<NoveltyCandidate>,
     transitions: &[TransitionRecord],
     present: &[u64],
+    batch_id: u64,
     rule: Confirmation,
 ) -> Vec<NoveltyDecision> {
     let mut decisions = Vec::new();
     candidates.retain_mut(|c| {
-        let kind = if c.silent > 0 {
+        let kind = if let Some(since) = c.silent_since {
             // Silent groups have no transition: they are not among the
-            // previous batch's clusters.
-            if present.contains(&c.lineage) {
-                c.silent = 0;
+            // previous batch's clusters. Batches `since` to
+            // `since + wait - 1` may be silent; the group must be back by
+            // batch `since + wait`.
+            let deadline = since.saturating_add(u64::from(rule.wait));
+            if batch_id <= deadline && present.contains(&c.lineage) {
+                c.silent_since = None;
                 "returned"
+            } else if batch_id < deadline {
+                return true;
             } else {
-                c.silent += 1;
-                if c.silent <= rule.wait {
-                    return true;
-                }
                 "inactive"
             }
         } else {
@@ -873,14 +879,14 @@ fn decide_candidates(
                 .find(|t| t.lineage == c.lineage)
                 .map_or("absent", |t| t.kind.as_str());
             if kind == "inactive" && rule.wait > 0 {
-                c.silent = 1;
+                c.silent_since = Some(batch_id);
                 return true;
             }
             kind
         };
         let survived = matches!(kind, "survived" | "returned");
         if survived {
-            c.survived += 1;
+            c.survived = c.survived.saturating_add(1);
             if c.survived < rule.need {
                 return true;
             }
@@ -1043,7 +1049,7 @@ mod tests {
             flagged_day: format!("day-{lineage}"),
             flagged_batch_id: 100 + lineage,
             survived,
-            silent: 0,
+            silent_since: None,
         }
     }
 
@@ -1070,7 +1076,7 @@ mod tests {
             transition(3, "inactive"),
             transition(5, "survived"),
         ];
-        let d = decide_candidates(&mut cands, &ts, &[], NO_WAIT);
+        let d = decide_candidates(&mut cands, &ts, &[], 110, NO_WAIT);
         let got: Vec<(u64, bool, &str)> =
             d.iter().map(|d| (d.lineage, d.confirmed, d.transition.as_str())).collect();
         assert_eq!(
@@ -1094,6 +1100,7 @@ mod tests {
             &mut cands,
             &[transition(1, "survived"), transition(2, "survived")],
             &[1, 2],
+            110,
             two,
         );
         assert!(d.is_empty());
@@ -1102,6 +1109,7 @@ mod tests {
             &mut cands,
             &[transition(1, "survived"), transition(2, "absorbed")],
             &[1],
+            111,
             two,
         );
         assert_eq!(d.len(), 2);
@@ -1110,46 +1118,55 @@ mod tests {
         assert!(cands.is_empty());
     }
 
-    /// With a wait of 3: candidate 1's group falls silent and is back on
-    /// the third batch after (confirmed, "returned"); candidate 2's stays
-    /// silent and is rejected on the fourth silent batch; candidate 3 does
-    /// not wait, since it disappeared (active but not clustered) rather than
-    /// fell silent.
+    /// With a wait of 3, groups falling silent in batch 110: candidate 1's
+    /// is back in batch 112 (confirmed, "returned"); candidate 2's stays
+    /// silent and is rejected in batch 113, its fourth silent batch;
+    /// candidate 3 does not wait, since it disappeared (active but not
+    /// clustered) rather than fell silent.
     #[test]
     fn a_candidate_whose_group_falls_silent_waits_for_its_return() {
         let rule = Confirmation { need: 1, wait: 3 };
         let mut cands = vec![candidate(1, 0), candidate(2, 0), candidate(3, 0)];
         let ts =
             [transition(1, "inactive"), transition(2, "inactive"), transition(3, "disappeared")];
-        let d = decide_candidates(&mut cands, &ts, &[], rule);
+        let d = decide_candidates(&mut cands, &ts, &[], 110, rule);
         assert_eq!(d.iter().map(|d| (d.lineage, d.confirmed)).collect::<Vec<_>>(), [(3, false)]);
         assert_eq!(
-            cands.iter().map(|c| (c.lineage, c.silent)).collect::<Vec<_>>(),
-            [(1, 1), (2, 1)]
+            cands.iter().map(|c| (c.lineage, c.silent_since)).collect::<Vec<_>>(),
+            [(1, Some(110)), (2, Some(110))]
         );
         // Silent lineages have no transitions; lineage 7 is another cluster.
-        assert!(decide_candidates(&mut cands, &[], &[7], rule).is_empty());
-        let d = decide_candidates(&mut cands, &[], &[1, 7], rule);
-        assert_eq!(
-            d.iter().map(|d| (d.lineage, d.confirmed, d.transition.as_str())).collect::<Vec<_>>(),
-            [(1, true, "returned")]
-        );
-        assert_eq!(cands, [NoveltyCandidate { silent: 3, ..candidate(2, 0) }]);
-        let d = decide_candidates(&mut cands, &[], &[], rule);
-        assert_eq!(
-            d.iter().map(|d| (d.lineage, d.confirmed, d.transition.as_str())).collect::<Vec<_>>(),
-            [(2, false, "inactive")]
-        );
+        assert!(decide_candidates(&mut cands, &[], &[7], 111, rule).is_empty());
+        let d = decide_candidates(&mut cands, &[], &[1, 7], 112, rule);
+        let got = |d: &[NoveltyDecision]| -> Vec<(u64, bool, String)> {
+            d.iter().map(|d| (d.lineage, d.confirmed, d.transition.clone())).collect()
+        };
+        assert_eq!(got(&d), [(1, true, "returned".to_owned())]);
+        assert_eq!(cands, [NoveltyCandidate { silent_since: Some(110), ..candidate(2, 0) }]);
+        let d = decide_candidates(&mut cands, &[], &[], 113, rule);
+        assert_eq!(got(&d), [(2, false, "inactive".to_owned())]);
         assert!(cands.is_empty());
+
+        // Batches missing from the run count as silent: after an outage
+        // in 111 and 112, back in batch 113 is in time, in 114 too late.
+        for (back, confirmed, kind) in [(113, true, "returned"), (114, false, "inactive")] {
+            let mut cands = vec![candidate(1, 0)];
+            let ts = [transition(1, "inactive")];
+            assert!(decide_candidates(&mut cands, &ts, &[], 110, rule).is_empty());
+            let d = decide_candidates(&mut cands, &[], &[1], back, rule);
+            assert_eq!(got(&d), [(1, confirmed, kind.to_owned())]);
+        }
 
         // Needing two batches, a return counts as one and the candidate
         // goes on as usual.
         let rule = Confirmation { need: 2, wait: 3 };
         let mut cands = vec![candidate(1, 0)];
-        assert!(decide_candidates(&mut cands, &[transition(1, "inactive")], &[], rule).is_empty());
-        assert!(decide_candidates(&mut cands, &[], &[1], rule).is_empty());
+        assert!(
+            decide_candidates(&mut cands, &[transition(1, "inactive")], &[], 110, rule).is_empty()
+        );
+        assert!(decide_candidates(&mut cands, &[], &[1], 111, rule).is_empty());
         assert_eq!(cands, [candidate(1, 1)]);
-        let d = decide_candidates(&mut cands, &[transition(1, "survived")], &[1], rule);
+        let d = decide_candidates(&mut cands, &[transition(1, "survived")], &[1], 112, rule);
         assert!(d[0].confirmed && cands.is_empty());
     }
 

@@ -124,15 +124,11 @@ pub struct NoveltyCandidate {
     pub flagged_batch_id: u64,
     /// Batches survived since it was flagged.
     pub survived: u32,
-    /// Batches its group has been silent (its lineage inactive) while the
-    /// candidate waits for it to return (`tracking.novelty_wait_inactive`);
-    /// absent when 0.
-    #[serde(default, skip_serializing_if = "is_zero_u32")]
-    pub silent: u32,
-}
-
-fn is_zero_u32(n: &u32) -> bool {
-    *n == 0
+    /// Id of the batch in which its group fell silent (its lineage went
+    /// inactive), while the candidate waits for the group to return
+    /// (`tracking.novelty_wait_inactive`); absent when it is not waiting.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub silent_since: Option<u64>,
 }
 
 /// One processed day in [`RunMeta::days`].

@@ -335,7 +335,7 @@ fn a_novelty_candidate_that_does_not_come_back_is_rejected() {
     for day in 3..5 {
         let r = p.process_records(&later_day(day, false)).unwrap().pop().unwrap();
         assert!(r.novelty_decisions.is_empty(), "day {day}: {:?}", r.novelty_decisions);
-        assert_eq!(p.novelty_candidates()[0].silent, u32::try_from(day - 2).unwrap());
+        assert_eq!(p.novelty_candidates()[0].silent_since, Some(results[2].batch_id + 1));
     }
     let d5 = p.process_records(&later_day(5, false)).unwrap().pop().unwrap();
     let decision = &d5.novelty_decisions[0];
@@ -358,7 +358,8 @@ fn a_novelty_candidate_whose_group_comes_back_is_confirmed_across_a_resume() {
     };
     let state = darkdca::state::StateDir::new(dir.path());
     let kept = state.read_meta().unwrap().novelty_candidates;
-    assert_eq!((kept.len(), kept[0].lineage, kept[0].silent), (1, lineage, 1));
+    assert_eq!((kept.len(), kept[0].lineage), (1, lineage));
+    assert_eq!(kept[0].silent_since, Some(flagged + 1), "silent since day 3");
 
     // Back on day 4, re-identified under its lineage: confirmed.
     let mut p = Pipeline::open(dir.path()).unwrap();

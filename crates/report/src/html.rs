@@ -150,6 +150,11 @@ fn status_badge(input: &ReportInput, c: &NovelCluster, brk: &str) -> String {
             "<span class=\"badge pending\" data-status=\"pending\">? awaiting{brk}confirmation\
              </span>"
         ),
+        // In a run that confirms novelty, a flag without a status was final
+        // at once (a well-separated cluster).
+        None if confirms_novelty(input) => format!(
+            "<span class=\"badge confirmed\" data-status=\"final\">✓ final{brk}at once</span>"
+        ),
         None => "<span class=\"badge\" data-status=\"final\">novel</span>".to_owned(),
     }
 }
@@ -298,12 +303,16 @@ fn key_figures(input: &ReportInput) -> String {
         let pending = input
             .novel_clusters
             .iter()
-            .any(|c| c.day_idx == last_idx && c.status == Some(NoveltyStatus::Pending));
-        let label =
-            if pending { "novel candidates, awaiting confirmation" } else { "novel candidates" };
+            .filter(|c| c.day_idx == last_idx && c.status == Some(NoveltyStatus::Pending))
+            .count() as u64;
+        let label = if pending > 0 {
+            "novel candidates, awaiting confirmation"
+        } else {
+            "novel candidates"
+        };
         let confirmed = confirmed_on(input, last_idx).len() as u64;
         out.push_str(&kpi("confirmed", &num(confirmed), "novel confirmed today", confirmed > 0));
-        out.push_str(&kpi("novel", &num(last.n_novel), label, false));
+        out.push_str(&kpi("novel", &num(pending), label, false));
         out.push_str(&kpi("rejected", &num(last.n_novel_rejected), "candidates rejected", false));
     } else {
         out.push_str(&kpi("novel", &num(last.n_novel), "novel clusters", last.n_novel > 0));
@@ -345,8 +354,19 @@ fn key_figures(input: &ReportInput) -> String {
 }
 
 /// The novel clusters confirmed on day `day_idx`.
+/// Novel clusters confirmed on day `day_idx`: candidates of earlier days,
+/// and, in a run that confirms novelty, the day's flags that were final at
+/// once.
 fn confirmed_on(input: &ReportInput, day_idx: usize) -> Vec<&NovelCluster> {
-    input.novel_clusters.iter().filter(|c| c.confirmed_on == Some(day_idx)).collect()
+    let confirming = confirms_novelty(input);
+    input
+        .novel_clusters
+        .iter()
+        .filter(|c| {
+            c.confirmed_on == Some(day_idx)
+                || (confirming && c.status.is_none() && c.day_idx == day_idx)
+        })
+        .collect()
 }
 
 /// The top entry of a count table as `key (share)`.
@@ -407,8 +427,9 @@ fn novel_table(input: &ReportInput, id: &str, clusters: &[&NovelCluster], first:
 
 /// Where a novel cluster is listed: 0 among those confirmed on the last day,
 /// 1 among those flagged on the last day, 2 among the earlier ones.
-fn novel_group(c: &NovelCluster, last_idx: usize) -> u8 {
-    if c.confirmed_on == Some(last_idx) {
+fn novel_group(c: &NovelCluster, last_idx: usize, confirming: bool) -> u8 {
+    let final_today = confirming && c.status.is_none() && c.day_idx == last_idx;
+    if c.confirmed_on == Some(last_idx) || final_today {
         0
     } else if c.day_idx == last_idx {
         1
@@ -422,10 +443,11 @@ fn novel_group(c: &NovelCluster, last_idx: usize) -> u8 {
 /// and larger clusters first within a day.
 pub(crate) fn novel_order(input: &ReportInput) -> Vec<&NovelCluster> {
     let last_idx = input.days.len().saturating_sub(1);
+    let confirming = confirms_novelty(input);
     let mut all: Vec<&NovelCluster> = input.novel_clusters.iter().collect();
     all.sort_by_key(|c| {
         (
-            novel_group(c, last_idx),
+            novel_group(c, last_idx, confirming),
             std::cmp::Reverse(c.day_idx),
             std::cmp::Reverse(c.size),
             c.lineage_id,
@@ -445,14 +467,15 @@ fn novel_section(input: &ReportInput) -> String {
         return out;
     };
     let last_idx = input.days.len() - 1;
+    let confirming = confirms_novelty(input);
     let ordered = novel_order(input);
     let group = |g: u8| -> Vec<&NovelCluster> {
-        ordered.iter().copied().filter(|c| novel_group(c, last_idx) == g).collect()
+        ordered.iter().copied().filter(|c| novel_group(c, last_idx, confirming) == g).collect()
     };
     let (confirmed, today, earlier) = (group(0), group(1), group(2));
 
     out.push_str(&format!("<h2>Novel clusters on {}</h2>\n", escape(&last.day)));
-    if confirms_novelty(input) {
+    if confirming {
         out.push_str(&last_day_candidates(input, &confirmed, &today));
     } else if today.is_empty() {
         out.push_str(
@@ -487,13 +510,15 @@ fn last_day_candidates(
     let mut out = format!("<h3>Confirmed today ({})</h3>\n", confirmed.len());
     if confirmed.is_empty() {
         out.push_str(
-            "<p class=\"empty\" id=\"no-confirmed-today\">No candidate of an earlier day was \
-             confirmed on the last day.</p>\n",
+            "<p class=\"empty\" id=\"no-confirmed-today\">No novel cluster was confirmed on \
+             the last day.</p>\n",
         );
     } else {
         out.push_str(
             "<p class=\"note\">Candidates flagged on an earlier day whose lineage has survived \
-             since: their novelty is confirmed. Shares are of the cluster's packets on the day \
+             since (or came back after falling silent), and clusters flagged today that are so \
+             well separated from all others (by silhouette) that their novelty is final at \
+             once: their novelty is confirmed. Shares are of the cluster's packets on the day \
              it was flagged.</p>\n",
         );
         out.push_str(&novel_table(input, "novel-confirmed", confirmed, 0));
@@ -890,7 +915,7 @@ fn novel_article(input: &ReportInput, c: &NovelCluster) -> Result<String> {
         Some(NoveltyStatus::Pending) => ("novel pending", "novel candidate on"),
         Some(NoveltyStatus::Confirmed) | None => ("novel", "novel on"),
     };
-    let status = if c.status.is_some() {
+    let status = if c.status.is_some() || confirms_novelty(input) {
         format!(" {}", status_badge(input, c, " "))
     } else {
         String::new()

@@ -472,6 +472,32 @@ fn confirmed_pending_and_rejected_candidates_are_told_apart() {
 }
 
 #[test]
+fn a_flag_final_at_once_counts_as_confirmed_today() {
+    // One of the last day's candidates was well separated enough to be
+    // final at once: no status in a run that confirms novelty.
+    let mut input = common::with_confirmation(sample());
+    let last = input.days.len() - 1;
+    let at_once = input
+        .novel_clusters
+        .iter_mut()
+        .find(|c| c.day_idx == last && c.status == Some(NoveltyStatus::Pending))
+        .unwrap();
+    at_once.status = None;
+    let id = at_once.lineage_id;
+    let html = render_html(&input).unwrap();
+    assert_eq!(common::check_balanced(&html), Ok(()));
+    assert_eq!(kpi(&html, "confirmed"), "2");
+    assert_eq!(kpi(&html, "novel"), "2", "candidates awaiting confirmation only");
+    let confirmed = table(&html, "novel-confirmed");
+    assert_eq!(count(confirmed, "<tr>"), 3);
+    assert!(confirmed.contains(&format!(">#{id}</a>")), "{confirmed}");
+    assert!(confirmed.contains("data-status=\"final\">✓ final<br/>at once"));
+    assert!(html.contains("<h3>Novel candidates flagged today (2, awaiting confirmation)</h3>"));
+    assert!(!table(&html, "novel-today").contains(&format!(">#{id}</a>")));
+    assert_links_resolve(&html);
+}
+
+#[test]
 fn a_last_day_without_candidates_says_so() {
     let mut input = common::with_confirmation(sample());
     input.novel_clusters.retain(|c| c.day_idx != 9);
