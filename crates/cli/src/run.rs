@@ -303,6 +303,8 @@ fn resolve_config(preset: Option<PresetArg>, file: Option<&Path>) -> Result<(Con
     let mut config = Config::preset(preset);
     if let Some(f) = file {
         config = config.overlay_file(f)?;
+        // Checked here as well, so that a broken rule names the file.
+        config.clone().check().map_err(|e| e.in_config_file(f))?;
     }
     Ok((config, preset))
 }

@@ -308,10 +308,22 @@ pub struct TrackingConfig {
     /// lie in the diffuse cloud of new, one-off senders. It also flags a
     /// group that is seen on one day only. At least -1; a value above 1,
     /// which no silhouette reaches, sends every flag through confirmation
-    /// (a file cannot unset an option), as `None` does. Only used with
+    /// and is read as `None` (the way a file turns the rule off, since a
+    /// TOML file cannot unset an option). Only used with
     /// `novelty_confirm_batches` above 0.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "silhouette_or_off"
+    )]
     pub novelty_confirm_silhouette: Option<f32>,
+}
+
+/// Reads [`TrackingConfig::novelty_confirm_silhouette`]: a value above 1,
+/// which no silhouette reaches, is the rule turned off.
+fn silhouette_or_off<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<f32>, D::Error> {
+    // NaN is kept, for `Config::check` to refuse.
+    Ok(Option::<f32>::deserialize(d)?.filter(|s| s.is_nan() || *s <= 1.0))
 }
 
 /// Largest [`TrackingConfig::novelty_confirm_batches`].
@@ -544,6 +556,12 @@ impl Config {
                 .into_iter()
                 .filter(|&(_, v)| v == 0)
                 .map(|(k, _)| format!("{k} = 0"))
+                .chain(
+                    self.tracking
+                        .novelty_confirm_silhouette
+                        .is_none()
+                        .then(|| "novelty_confirm_silhouette = 2.0 # above 1: off".to_owned()),
+                )
                 .collect(),
                 _ => Vec::new(),
             }
@@ -746,7 +764,7 @@ impl Config {
             );
         }
         if let Some(s) = k.novelty_confirm_silhouette
-            && !(s.is_finite() && s >= -1.0)
+            && (s.is_nan() || s < -1.0)
         {
             return invalid(
                 "tracking.novelty_confirm_silhouette",
@@ -779,7 +797,12 @@ impl Config {
         }
 
         at_least("profile.top_n", self.profile.top_n as u64, 1)?;
-        Ok(CheckedConfig { config: self })
+        let mut config = self;
+        // Above 1 is the rule turned off, as a file says it.
+        if config.tracking.novelty_confirm_silhouette.is_some_and(|s| s > 1.0) {
+            config.tracking.novelty_confirm_silhouette = None;
+        }
+        Ok(CheckedConfig { config })
     }
 }
 
@@ -1101,8 +1124,10 @@ mod tests {
         let err = bad.check().unwrap_err();
         assert!(err.to_string().contains("tracking.novelty_confirm_batches"), "{err}");
         let c = Config::from_toml_str("[tracking]\nnovelty_confirm_silhouette = 2.0\n").unwrap();
-        assert_eq!(c.tracking.novelty_confirm_silhouette, Some(2.0), "above 1: off");
-        for bad_value in [-1.5, f32::NAN, f32::INFINITY] {
+        assert_eq!(c.tracking.novelty_confirm_silhouette, None, "above 1: off");
+        let c = Config::from_toml_str("[tracking]\nnovelty_confirm_silhouette = 1.0\n").unwrap();
+        assert_eq!(c.tracking.novelty_confirm_silhouette, Some(1.0));
+        for bad_value in [-1.5, f32::NAN, f32::NEG_INFINITY] {
             let mut bad = Config::default();
             bad.tracking.novelty_confirm_silhouette = Some(bad_value);
             let err = bad.check().unwrap_err();
@@ -1216,6 +1241,13 @@ mod tests {
         let text = format!("preset = \"recommended\"\n{}", old.to_toml_string());
         assert!(text.contains("forget = 0.0") && text.contains("novelty_confirm_batches = 0"));
         assert!(text.contains("novelty_wait_inactive = 0"), "{text}");
+        // So is an unset confirming silhouette.
+        old.tracking.novelty_confirm_silhouette = None;
+        let text = format!("preset = \"recommended\"\n{}", old.to_toml_string());
+        assert!(text.contains("novelty_confirm_silhouette = 2.0"), "{text}");
+        let back = Config::from_toml_str(&text).unwrap();
+        assert_eq!(back, old);
+        assert_eq!(back.check().unwrap().hash(), old.clone().check().unwrap().hash());
         assert!(text.contains("min_support = 0.0"), "{text}");
         assert_eq!(Config::from_toml_str(&text).unwrap(), old);
     }

@@ -19,6 +19,17 @@ pub enum Error {
         /// The rule that was broken, e.g. `must be in (0, 1], got 1.5`.
         reason: String,
     },
+    /// A value set by a configuration file breaks a rule
+    /// ([`Error::InvalidConfig`] with the file, see [`Error::in_config_file`]).
+    #[error("invalid configuration in {}: {field} {reason}", path.display())]
+    InvalidConfigFile {
+        /// The file.
+        path: PathBuf,
+        /// Dotted path of the offending field.
+        field: &'static str,
+        /// The rule that was broken.
+        reason: String,
+    },
     /// A configuration file could not be parsed.
     #[error("cannot parse configuration {}: {message}", path.display())]
     ConfigSyntax {
@@ -232,6 +243,18 @@ fn differing(differences: &[String]) -> String {
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 impl Error {
+    /// Names the configuration file an [`Error::InvalidConfig`] comes from;
+    /// other errors are returned as they are.
+    #[must_use]
+    pub fn in_config_file(self, path: &std::path::Path) -> Self {
+        match self {
+            Self::InvalidConfig { field, reason } => {
+                Self::InvalidConfigFile { path: path.to_path_buf(), field, reason }
+            }
+            other => other,
+        }
+    }
+
     /// Wraps an I/O error with the path it happened on.
     /// Content that cannot be read (`InvalidData`, e.g. a text file that
     /// is not UTF-8) is [`Error::BadData`].
@@ -259,6 +282,7 @@ impl Error {
         matches!(
             self,
             Self::InvalidConfig { .. }
+                | Self::InvalidConfigFile { .. }
                 | Self::ConfigSyntax { .. }
                 | Self::UnknownPreset { .. }
                 | Self::BadLabels { .. }

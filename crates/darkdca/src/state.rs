@@ -57,8 +57,13 @@ use crate::word2vec;
 
 /// Version of the state directory's layout and encodings that this build
 /// writes. Version 1 (no header on `tracker-<gen>.bin` and
-/// `clustered-<gen>.bin`) is still read ([`OLDEST_READABLE_FORMAT`]).
-pub const STATE_FORMAT_VERSION: u32 = 2;
+/// `clustered-<gen>.bin`) and version 2 (no novelty wait, so no
+/// `silent_since` nor `tracking.novelty_wait_inactive` or
+/// `novelty_confirm_silhouette` in `meta.json`) are still read
+/// ([`OLDEST_READABLE_FORMAT`]); builds that write version 2 refuse a
+/// version 3 state by its number instead of failing on fields they do not
+/// know.
+pub const STATE_FORMAT_VERSION: u32 = 3;
 
 /// The oldest state format version this build reads.
 pub const OLDEST_READABLE_FORMAT: u32 = 1;
@@ -886,9 +891,11 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let s = StateDir::new(dir.path());
         let mut m = meta(0);
-        m.format_version = 1;
-        s.commit(&m).unwrap();
-        assert_eq!(s.read_meta().unwrap().format_version, 1);
+        for version in 1..=STATE_FORMAT_VERSION {
+            m.format_version = version;
+            s.commit(&m).unwrap();
+            assert_eq!(s.read_meta().unwrap().format_version, version);
+        }
         m.format_version = STATE_FORMAT_VERSION + 1;
         s.commit(&m).unwrap();
         let err = s.read_meta().unwrap_err();
