@@ -124,6 +124,13 @@ pub fn build_input(meta: &RunMeta, days: &[DayResult], name: String) -> rep::Rep
         rep::Param::new("match_threshold", c.tracking.match_threshold),
         rep::Param::new("split_threshold", c.tracking.split_threshold),
         rep::Param::new("novelty_confirm_batches", c.tracking.novelty_confirm_batches),
+        rep::Param::new("novelty_wait_inactive", c.tracking.novelty_wait_inactive),
+        rep::Param::new(
+            "novelty_confirm_silhouette",
+            c.tracking
+                .novelty_confirm_silhouette
+                .map_or_else(|| "off".to_owned(), |s| s.to_string()),
+        ),
         rep::Param::new("config hash", &meta.config_hash),
     ];
     let now = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());

@@ -166,10 +166,20 @@ fn novelty_lines(days: &[DayResult], id: u64) -> String {
         if !d.cluster(id).is_some_and(|c| c.novel && c.novelty_status.is_some()) {
             continue;
         }
-        let fate = match decision(days, i, id) {
-            Some((on, true, _)) => format!("confirmed on {on}"),
-            Some((on, false, why)) => format!("not confirmed on {on} ({why})"),
-            None => "confirmation pending".to_owned(),
+        let silent_on = days[i + 1..].iter().find_map(|later| {
+            later
+                .transitions
+                .iter()
+                .any(|t| t.lineage == id && t.kind == "inactive")
+                .then_some(later.day.as_str())
+        });
+        let fate = match (decision(days, i, id), silent_on) {
+            (Some((on, true, _)), _) => format!("confirmed on {on}"),
+            (Some((on, false, why)), _) => format!("not confirmed on {on} ({why})"),
+            (None, Some(on)) => {
+                format!("confirmation pending, waiting for its group, silent since {on}")
+            }
+            (None, None) => "confirmation pending".to_owned(),
         };
         let _ = writeln!(out, "novel candidate flagged {}: {fate}", d.day);
     }
@@ -207,6 +217,14 @@ mod tests {
         let pending = text(&days, 16);
         assert_eq!(origin(&pending, "2026-01-11"), "NOVEL?");
         assert!(pending.contains("\nnovel candidate flagged 2026-01-11: confirmation pending\n"));
+
+        // Lineage 14 waiting for its silent group instead of rejected.
+        let mut waiting = days.clone();
+        waiting[1].novelty_decisions.retain(|n| n.lineage != 14);
+        assert!(text(&waiting, 14).contains(
+            "\nnovel candidate flagged 2026-01-09: confirmation pending, waiting for its group, \
+             silent since 2026-01-10\n"
+        ));
     }
 
     #[test]
