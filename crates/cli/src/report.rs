@@ -226,14 +226,9 @@ fn novelty(
             Novelty::Listed(Some(rep::NoveltyStatus::Confirmed), Some(on))
         }
         Some((on, false)) if on > d => Novelty::Unlisted,
-        _ if went_silent(&days[d + 1..], cl.lineage) => Novelty::Unlisted,
+        _ if days[d + 1..].iter().any(|later| later.went_inactive(cl.lineage)) => Novelty::Unlisted,
         _ => Novelty::Listed(Some(rep::NoveltyStatus::Pending), None),
     }
-}
-
-/// Whether one of `days` reports lineage `lineage` inactive.
-fn went_silent(days: &[DayResult], lineage: u64) -> bool {
-    days.iter().any(|d| d.transitions.iter().any(|t| t.lineage == lineage && t.kind == "inactive"))
 }
 
 /// The figures of one day, `n_novel` left at 0 for the caller to count the

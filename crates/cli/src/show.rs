@@ -166,13 +166,8 @@ fn novelty_lines(days: &[DayResult], id: u64) -> String {
         if !d.cluster(id).is_some_and(|c| c.novel && c.novelty_status.is_some()) {
             continue;
         }
-        let silent_on = days[i + 1..].iter().find_map(|later| {
-            later
-                .transitions
-                .iter()
-                .any(|t| t.lineage == id && t.kind == "inactive")
-                .then_some(later.day.as_str())
-        });
+        let silent_on =
+            days[i + 1..].iter().find(|later| later.went_inactive(id)).map(|d| d.day.as_str());
         let fate = match (decision(days, i, id), silent_on) {
             (Some((on, true, _)), _) => format!("confirmed on {on}"),
             (Some((on, false, why)), _) => format!("not confirmed on {on} ({why})"),

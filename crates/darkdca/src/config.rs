@@ -757,12 +757,11 @@ impl Config {
                 format!("must be in (0, 1], got {s}"),
             );
         }
-        if k.novelty_confirm_batches > MAX_CONFIRM_BATCHES {
-            return invalid(
-                "tracking.novelty_confirm_batches",
-                format!("must be at most {MAX_CONFIRM_BATCHES}, got {}", k.novelty_confirm_batches),
-            );
-        }
+        at_most(
+            "tracking.novelty_confirm_batches",
+            u64::from(k.novelty_confirm_batches),
+            u64::from(MAX_CONFIRM_BATCHES),
+        )?;
         if let Some(s) = k.novelty_confirm_silhouette
             && (s.is_nan() || s < -1.0)
         {
@@ -771,12 +770,11 @@ impl Config {
                 format!("must be a number of at least -1 (above 1 turns it off), got {s}"),
             );
         }
-        if k.novelty_wait_inactive > MAX_WAIT_INACTIVE {
-            return invalid(
-                "tracking.novelty_wait_inactive",
-                format!("must be at most {MAX_WAIT_INACTIVE}, got {}", k.novelty_wait_inactive),
-            );
-        }
+        at_most(
+            "tracking.novelty_wait_inactive",
+            u64::from(k.novelty_wait_inactive),
+            u64::from(MAX_WAIT_INACTIVE),
+        )?;
 
         let l = &self.labels;
         if !(l.mirai_min_share > 0.0 && l.mirai_min_share <= 1.0) {

@@ -267,6 +267,13 @@ impl DayResult {
         self.clusters.iter().find(|c| c.lineage == lineage)
     }
 
+    /// Whether this batch reports the previous batch's cluster of `lineage`
+    /// inactive (its group fell silent).
+    #[must_use]
+    pub fn went_inactive(&self, lineage: u64) -> bool {
+        self.transitions.iter().any(|t| t.lineage == lineage && t.kind == "inactive")
+    }
+
     /// The decision of this batch on the candidate `lineage` flagged in
     /// batch `flagged_batch_id`, if this batch took one.
     #[must_use]

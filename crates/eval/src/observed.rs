@@ -112,14 +112,8 @@ impl RunDay {
                 if c.novel && rc.novelty_status.as_deref() == Some("pending") {
                     let decision = outcomes.get(rc.lineage, r.batch_id).filter(|&(on, _)| on > i);
                     c.novel = decision.is_some_and(|(_, confirmed)| confirmed);
-                    let went_silent = || {
-                        results[i + 1..].iter().any(|later| {
-                            later
-                                .transitions
-                                .iter()
-                                .any(|t| t.lineage == rc.lineage && t.kind == "inactive")
-                        })
-                    };
+                    let went_silent =
+                        || results[i + 1..].iter().any(|later| later.went_inactive(rc.lineage));
                     c.novelty_undecided = decision.is_none() && !went_silent();
                 }
             }

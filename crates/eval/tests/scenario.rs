@@ -152,10 +152,7 @@ fn the_recommended_preset_keeps_its_measured_scores() {
             let rejected = later.iter().flat_map(|l| &l.novelty_decisions).any(|n| {
                 n.lineage == c.lineage && n.flagged_batch_id == r.batch_id && !n.confirmed
             });
-            let silent = later
-                .iter()
-                .flat_map(|l| &l.transitions)
-                .any(|t| t.lineage == c.lineage && t.kind == "inactive");
+            let silent = later.iter().any(|l| l.went_inactive(c.lineage));
             let last_day = d + 1 == results.len();
             assert!(rejected || silent || last_day, "candidate {} of day {d}", c.lineage);
         }

@@ -49,9 +49,12 @@ fn score_all(config: &Config) -> Vec<(u64, Scores)> {
 /// Sums of the scores' counts over seeds.
 #[derive(Debug, Default)]
 struct Pooled {
+    /// Sum of the runs' mean daily ARI.
     ari_sum: f64,
+    /// Lowest daily ARI of any run.
     ari_min: f64,
-    n_days: usize,
+    /// Runs (seeds) pooled.
+    n_runs: usize,
     fates: (usize, usize),
     flags: (usize, usize),
     new: (usize, usize),
@@ -64,7 +67,7 @@ impl Pooled {
             let s = &s.summary;
             p.ari_sum += s.ari_mean.unwrap();
             p.ari_min = p.ari_min.min(s.ari_min.unwrap());
-            p.n_days += 1;
+            p.n_runs += 1;
             p.fates.0 += s.n_fates_recovered;
             p.fates.1 += s.n_fates;
             p.flags.0 += s.n_true_novel;
@@ -90,7 +93,7 @@ fn the_default_keeps_its_scores_over_twenty_small_scenarios() {
     }
     let p = Pooled::of(&all);
     #[allow(clippy::cast_precision_loss)]
-    let ari_mean = p.ari_sum / p.n_days as f64;
+    let ari_mean = p.ari_sum / p.n_runs as f64;
     println!(
         "pooled: ARI mean {ari_mean:.3} (lowest day {:.3}), fates {}/{}, novelty precision {}/{}, \
          recall {}/{}",

@@ -138,7 +138,9 @@ fn confirms_novelty(input: &ReportInput) -> bool {
 
 /// The status of a novel cluster as a badge: words, never colour alone.
 /// `brk` goes between the words' two halves: a space, or a line break to
-/// keep the tables narrow.
+/// keep the tables narrow. Only for runs that confirm novelty
+/// ([`confirms_novelty`]), where a flag without a status was final at once
+/// (a well-separated cluster).
 fn status_badge(input: &ReportInput, c: &NovelCluster, brk: &str) -> String {
     match c.status {
         Some(NoveltyStatus::Confirmed) => format!(
@@ -150,12 +152,9 @@ fn status_badge(input: &ReportInput, c: &NovelCluster, brk: &str) -> String {
             "<span class=\"badge pending\" data-status=\"pending\">? awaiting{brk}confirmation\
              </span>"
         ),
-        // In a run that confirms novelty, a flag without a status was final
-        // at once (a well-separated cluster).
-        None if confirms_novelty(input) => format!(
+        None => format!(
             "<span class=\"badge confirmed\" data-status=\"final\">✓ final{brk}at once</span>"
         ),
-        None => "<span class=\"badge\" data-status=\"final\">novel</span>".to_owned(),
     }
 }
 
