@@ -121,6 +121,7 @@ pub fn build_input(meta: &RunMeta, days: &[DayResult], name: String) -> rep::Rep
             format!("{} ({})", c.embedding.epochs, c.embedding.bootstrap_epochs),
         ),
         rep::Param::new("min_cluster_size", c.clustering.min_cluster_size),
+        rep::Param::new("new_cluster_min_probability", c.clustering.new_cluster_min_probability),
         rep::Param::new("match_threshold", c.tracking.match_threshold),
         rep::Param::new("split_threshold", c.tracking.split_threshold),
         rep::Param::new("novelty_confirm_batches", c.tracking.novelty_confirm_batches),

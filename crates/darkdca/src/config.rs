@@ -34,7 +34,8 @@ pub enum Preset {
     /// 10, `embedding.epochs` 5, `embedding.forget` 0.4,
     /// `embedding.count_policy` [`CountPolicy::Replace`],
     /// `embedding.retire_after` 31, `clustering.min_samples` 4, the support gate
-    /// `clustering.min_support` 0.1, the novelty known-share gate
+    /// `clustering.min_support` 0.1, new clusters cut to their core,
+    /// `clustering.new_cluster_min_probability` 0.25, the novelty known-share gate
     /// `tracking.novelty_max_known_share` 0.4, novelty confirmed after
     /// one more batch, `tracking.novelty_confirm_batches` 1, and a candidate
     /// whose group falls silent waiting a week for it to return,
@@ -228,6 +229,17 @@ pub struct ClusteringConfig {
     /// reported as noise. 0 keeps every cluster (the paper). Default 0.
     #[serde(default, skip_serializing_if = "is_off")]
     pub min_support: f64,
+    /// Smallest HDBSCAN membership probability a member of a *new* cluster
+    /// keeps, in [0, 1]. A cluster is new when at least half of its members
+    /// were never in a cluster on an earlier day (so none is on the run's
+    /// first day with clusters); its members below this
+    /// probability are reported as noise, unless fewer than
+    /// `min_cluster_size` would remain. The one-off senders a telescope sees
+    /// every day lie close together in the embedding, and a group that
+    /// appears among them is otherwise reported with them, noise for the
+    /// most part. 0 keeps every member (the paper). Default 0.
+    #[serde(default, skip_serializing_if = "is_off")]
+    pub new_cluster_min_probability: f64,
 }
 
 /// How HDBSCAN chooses flat clusters from its tree.
@@ -434,6 +446,7 @@ impl Config {
                 clustering: ClusteringConfig {
                     min_samples: Some(4),
                     min_support: 0.1,
+                    new_cluster_min_probability: 0.25,
                     ..paper.clustering
                 },
                 tracking: TrackingConfig {
@@ -474,6 +487,7 @@ impl Config {
                 cluster_selection_epsilon: 0.0,
                 allow_single_cluster: false,
                 min_support: 0.0,
+                new_cluster_min_probability: 0.0,
             },
             tracking: TrackingConfig {
                 match_threshold: 0.65,
@@ -546,9 +560,14 @@ impl Config {
         let off = |section: &str| -> Vec<String> {
             match section {
                 "embedding" if self.embedding.forget == 0.0 => vec!["forget = 0.0".to_owned()],
-                "clustering" if self.clustering.min_support == 0.0 => {
-                    vec!["min_support = 0.0".to_owned()]
-                }
+                "clustering" => [
+                    ("min_support", self.clustering.min_support),
+                    ("new_cluster_min_probability", self.clustering.new_cluster_min_probability),
+                ]
+                .into_iter()
+                .filter(|&(_, v)| v == 0.0)
+                .map(|(k, _)| format!("{k} = 0.0"))
+                .collect(),
                 "tracking" => [
                     ("novelty_confirm_batches", self.tracking.novelty_confirm_batches),
                     ("novelty_wait_inactive", self.tracking.novelty_wait_inactive),
@@ -703,11 +722,13 @@ impl Config {
 
         let c = &self.clustering;
         at_least("clustering.min_cluster_size", c.min_cluster_size as u64, 2)?;
-        if !(c.min_support.is_finite() && (0.0..=1.0).contains(&c.min_support)) {
-            return invalid(
-                "clustering.min_support",
-                format!("must be in [0, 1], got {}", c.min_support),
-            );
+        for (name, v) in [
+            ("clustering.min_support", c.min_support),
+            ("clustering.new_cluster_min_probability", c.new_cluster_min_probability),
+        ] {
+            if !(v.is_finite() && (0.0..=1.0).contains(&v)) {
+                return invalid(name, format!("must be in [0, 1], got {v}"));
+            }
         }
         if let Some(m) = c.min_samples {
             at_least("clustering.min_samples", m as u64, 1)?;
@@ -1076,6 +1097,10 @@ mod tests {
         assert_eq!((r.embedding.forget, p.embedding.forget), (0.4, 0.0));
         assert_eq!((r.clustering.min_support, p.clustering.min_support), (0.1, 0.0));
         assert_eq!(
+            (r.clustering.new_cluster_min_probability, p.clustering.new_cluster_min_probability),
+            (0.25, 0.0)
+        );
+        assert_eq!(
             (r.embedding.count_policy, p.embedding.count_policy),
             (CountPolicy::Replace, CountPolicy::Accumulate)
         );
@@ -1181,6 +1206,27 @@ mod tests {
     }
 
     #[test]
+    fn the_new_cluster_core_is_optional_in_files_and_checked() {
+        // Configurations written before it existed load with it off, and
+        // leaving it off keeps their hash.
+        let paper = Config::preset(Preset::Paper);
+        let json = serde_json::to_string(&paper).unwrap();
+        assert!(!json.contains("new_cluster_min_probability"), "{json}");
+        let back: Config = serde_json::from_str(&json).unwrap();
+        assert_eq!(back.clustering.new_cluster_min_probability, 0.0);
+        let c = Config::from_toml_str("[clustering]\nnew_cluster_min_probability = 0.5\n").unwrap();
+        assert_eq!(c.clustering.new_cluster_min_probability, 0.5);
+        assert!(c.check().is_ok());
+        for bad in [-0.1, 1.5, f64::NAN, f64::NEG_INFINITY] {
+            let mut c = Config::default();
+            c.clustering.new_cluster_min_probability = bad;
+            let err = c.check().unwrap_err().to_string();
+            assert!(err.contains("clustering.new_cluster_min_probability"), "{bad}: {err}");
+            assert!(err.contains("must be in [0, 1]"), "{bad}: {err}");
+        }
+    }
+
+    #[test]
     fn the_default_is_the_recommended_preset() {
         assert_eq!(Preset::default(), Preset::Recommended);
         assert_eq!(Config::default(), Config::preset(Preset::Recommended));
@@ -1235,6 +1281,7 @@ mod tests {
         let mut old = Config::preset(Preset::Recommended);
         (old.embedding.forget, old.tracking.novelty_confirm_batches) = (0.0, 0);
         old.clustering.min_support = 0.0;
+        old.clustering.new_cluster_min_probability = 0.0;
         old.tracking.novelty_wait_inactive = 0;
         let text = format!("preset = \"recommended\"\n{}", old.to_toml_string());
         assert!(text.contains("forget = 0.0") && text.contains("novelty_confirm_batches = 0"));
@@ -1247,6 +1294,7 @@ mod tests {
         assert_eq!(back, old);
         assert_eq!(back.check().unwrap().hash(), old.clone().check().unwrap().hash());
         assert!(text.contains("min_support = 0.0"), "{text}");
+        assert!(text.contains("new_cluster_min_probability = 0.0"), "{text}");
         assert_eq!(Config::from_toml_str(&text).unwrap(), old);
     }
 

@@ -414,8 +414,20 @@ impl Pipeline {
 
         observer.stage_started(&day, Stage::Cluster);
         let clock = Instant::now();
-        let mut labels = cluster_labels(x.view(), &self.config.clustering)
+        let (mut labels, probabilities) = cluster_labels(x.view(), &self.config.clustering)
             .map_err(|e| Error::stage("cluster", &day, e.as_ref()))?;
+        let min_probability = self.config.clustering.new_cluster_min_probability;
+        // With nothing clustered yet (the first batch), every cluster would
+        // be new: there is no history to tell a new group from.
+        if min_probability > 0.0 && !self.clustered.is_empty() {
+            trim_new_clusters(
+                &mut labels,
+                &probabilities,
+                |i| !self.clustered.contains(&senders[i]),
+                min_probability,
+                self.config.clustering.min_cluster_size,
+            );
+        }
         let min_support = self.config.clustering.min_support;
         if min_support > 0.0 {
             let window = self.config.embedding.window;
@@ -994,15 +1006,53 @@ fn drop_unsupported(
     Ok(dropped)
 }
 
+/// Cuts the new clusters to their core (`new_cluster_min_probability`):
+/// in a cluster at least half of whose members are new (`is_new` of their
+/// index), the members whose membership probability is below
+/// `min_probability` become noise, unless fewer than `min_cluster_size`
+/// would remain. Returns how many members became noise.
+fn trim_new_clusters(
+    labels: &mut [i32],
+    probabilities: &[f64],
+    is_new: impl Fn(usize) -> bool,
+    min_probability: f64,
+    min_cluster_size: usize,
+) -> usize {
+    let n_clusters = labels.iter().copied().max().map_or(0, |m| m + 1);
+    let mut members = vec![Vec::new(); usize::try_from(n_clusters).unwrap_or(0)];
+    for (i, &l) in labels.iter().enumerate() {
+        if let Ok(l) = usize::try_from(l) {
+            members[l].push(i);
+        }
+    }
+    let mut trimmed = 0;
+    for m in &members {
+        let n_new = m.iter().filter(|&&i| is_new(i)).count();
+        let (core, fringe): (Vec<usize>, Vec<usize>) =
+            m.iter().partition(|&&i| probabilities[i] >= min_probability);
+        if 2 * n_new < m.len() || fringe.is_empty() || core.len() < min_cluster_size {
+            continue;
+        }
+        for &i in &fringe {
+            labels[i] = -1;
+        }
+        trimmed += fringe.len();
+    }
+    if trimmed > 0 {
+        tracing::debug!(trimmed, min_probability, "new clusters cut to their core");
+    }
+    trimmed
+}
+
 /// HDBSCAN labels (`-1` noise) of unit-length embeddings under cosine
-/// distance; every point is noise when there are fewer than
-/// `min_cluster_size` of them.
+/// distance, with each point's membership probability; every point is
+/// noise when there are fewer than `min_cluster_size` of them.
 fn cluster_labels(
     x: ArrayView2<'_, f32>,
     c: &ClusteringConfig,
-) -> std::result::Result<Vec<i32>, Box<dyn std::error::Error + Send + Sync>> {
+) -> std::result::Result<(Vec<i32>, Vec<f64>), Box<dyn std::error::Error + Send + Sync>> {
     if x.nrows() < c.min_cluster_size.max(2) {
-        return Ok(vec![-1; x.nrows()]);
+        return Ok((vec![-1; x.nrows()], vec![0.0; x.nrows()]));
     }
     let selection = match c.cluster_selection {
         ClusterSelection::Eom => hdbscan::ClusterSelection::ExcessOfMass,
@@ -1015,7 +1065,8 @@ fn cluster_labels(
         .cluster_selection_epsilon(c.cluster_selection_epsilon)
         .allow_single_cluster(c.allow_single_cluster)
         .build()?;
-    Ok(model.fit(x)?.labels)
+    let fit = model.fit(x)?;
+    Ok((fit.labels, fit.probabilities))
 }
 
 /// The senders in some cluster of the stored day results `days`.
@@ -1193,5 +1244,28 @@ mod tests {
         let only_s1: Vec<&[Addr]> = vec![&s1[..3]];
         drop_unsupported(&mut absent, &senders, &only_s1, 2, 0.01).unwrap();
         assert_eq!(absent, vec![0, 0, 0, -1, -1, -1, -1, -1]);
+    }
+
+    #[test]
+    fn new_clusters_are_cut_to_their_core() {
+        // Cluster 0: five members, four new, two on the fringe. Cluster 1:
+        // four members, two new (half: new), one on the fringe. Cluster 2:
+        // three members, one new (not new). Cluster 3: new, but only two of
+        // its three members would remain. Point 15 is noise.
+        let labels = vec![0, 0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 3, 3, 3, -1];
+        let p = [1.0, 0.9, 0.3, 0.1, 0.2, 1.0, 0.5, 0.4, 0.29, 1.0, 0.1, 0.1, 1.0, 0.8, 0.1, 0.0];
+        let new = [true, true, true, true, false, false, true, true, false, true, false, false];
+        let is_new = |i: usize| new.get(i).copied().unwrap_or(true);
+        let mut cut = labels.clone();
+        assert_eq!(trim_new_clusters(&mut cut, &p, is_new, 0.3, 3), 3);
+        assert_eq!(cut, vec![0, 0, 0, -1, -1, 1, 1, 1, -1, 2, 2, 2, 3, 3, 3, -1]);
+        // A probability of 0 keeps every member.
+        let mut kept = labels.clone();
+        assert_eq!(trim_new_clusters(&mut kept, &p, is_new, 0.0, 3), 0);
+        assert_eq!(kept, labels);
+        // With a smaller size bar, cluster 3 is cut too.
+        let mut small = labels;
+        assert_eq!(trim_new_clusters(&mut small, &p, is_new, 0.3, 2), 4);
+        assert_eq!(small[12..], [3, 3, -1, -1]);
     }
 }

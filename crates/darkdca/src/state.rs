@@ -59,11 +59,12 @@ use crate::word2vec;
 /// writes. Version 1 (no header on `tracker-<gen>.bin` and
 /// `clustered-<gen>.bin`) and version 2 (no novelty wait, so no
 /// `silent_since` nor `tracking.novelty_wait_inactive` or
-/// `novelty_confirm_silhouette` in `meta.json`) are still read
-/// ([`OLDEST_READABLE_FORMAT`]); builds that write version 2 refuse a
-/// version 3 state by its number instead of failing on fields they do not
+/// `novelty_confirm_silhouette` in `meta.json`) and version 3 (no
+/// `clustering.new_cluster_min_probability`) are still read
+/// ([`OLDEST_READABLE_FORMAT`]); builds that write an older version refuse
+/// a newer state by its number instead of failing on fields they do not
 /// know.
-pub const STATE_FORMAT_VERSION: u32 = 3;
+pub const STATE_FORMAT_VERSION: u32 = 4;
 
 /// The oldest state format version this build reads.
 pub const OLDEST_READABLE_FORMAT: u32 = 1;

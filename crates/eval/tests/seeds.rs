@@ -1,7 +1,7 @@
 //! The default over twenty generated `small` scenarios (simulator seeds 101
 //! to 120), scored together. One scenario holds one or two new groups, too
-//! few to measure novelty on; twenty hold 37 that the scoring decides, and
-//! 35 flags. Floors sit below the pooled scores measured when they were
+//! few to measure novelty on; twenty hold 38 that the scoring decides, and
+//! 36 flags. Floors sit below the pooled scores measured when they were
 //! chosen (`docs/EVALUATION.md`, "Twenty small scenarios").
 //!
 //! The scenarios are generated in memory, so nothing is written; each run
@@ -99,12 +99,36 @@ fn the_default_keeps_its_scores_over_twenty_small_scenarios() {
          recall {}/{}",
         p.ari_min, p.fates.0, p.fates.1, p.flags.0, p.flags.1, p.new.0, p.new.1
     );
-    // Measured: ARI 0.972 (lowest day 0.607), fates 1130/1221 = 0.925,
-    // precision 33/35 = 0.943, recall 33/37 = 0.892.
+    // Measured: ARI 0.973 (lowest day 0.607), fates 1138/1221 = 0.932,
+    // precision 35/36 = 0.972, recall 35/38 = 0.921. Recall's floor is the
+    // goal of docs/EVALUATION.md: one new group fewer found fails.
     assert!(ari_mean >= 0.96, "ARI mean {ari_mean:.3}");
-    assert!(Pooled::share(p.fates) >= 0.91, "fates {:?}", p.fates);
-    assert!(Pooled::share(p.flags) >= 0.9, "novelty precision {:?}", p.flags);
-    assert!(Pooled::share(p.new) >= 0.86, "novelty recall {:?}", p.new);
+    assert!(Pooled::share(p.fates) >= 0.92, "fates {:?}", p.fates);
+    assert!(Pooled::share(p.flags) >= 0.93, "novelty precision {:?}", p.flags);
+    assert!(Pooled::share(p.new) >= 0.9, "novelty recall {:?}", p.new);
+}
+
+/// Seed 106 plants group 12 (13 senders) on day 1, among that day's new
+/// one-off senders, which lie close together in the embedding. Kept whole,
+/// its cluster holds 29 members, 16 of them noise: a false flag, and the
+/// group is missed. Cut to members with a membership probability of at
+/// least 0.25 (`clustering.new_cluster_min_probability`), it holds 14, 13
+/// of them the group's.
+#[test]
+fn a_new_group_among_new_noise_is_reported_by_its_core() {
+    let mut whole = Config::preset(Preset::Recommended);
+    whole.clustering.new_cluster_min_probability = 0.0;
+    let default = score(106, &Config::preset(Preset::Recommended));
+    let whole = score(106, &whole);
+    println!("{}", Scores::summary_header());
+    println!("{}", default.summary_row("recommended"));
+    println!("{}", whole.summary_row("new clusters kept whole"));
+    let novelty = |s: &Scores| {
+        let s = &s.summary;
+        (s.n_true_novel, s.n_flagged, s.n_new_found, s.n_new_groups)
+    };
+    assert_eq!(novelty(&default), (2, 2, 2, 2));
+    assert_eq!(novelty(&whole), (1, 2, 1, 2));
 }
 
 /// Seed 115 plants two new groups that go silent the day after they
