@@ -100,6 +100,17 @@ fn text(days: &[DayResult], id: u64) -> String {
         let from: Vec<String> = from.iter().map(|(l, kind)| format!("#{l} ({kind})")).collect();
         let _ = writeln!(out, "came from on {day}: {}", from.join(", "));
     }
+    for d in days {
+        if let Some(c) = d.cluster(id).filter(|c| c.n_fringe > 0) {
+            let whole = c.silhouette_whole.map_or_else(|| "-".to_owned(), |s| format!("{s:.2}"));
+            let _ = writeln!(
+                out,
+                "cut to its core on {}: {} more members reported as noise \
+                 (silhouette with them {whole})",
+                d.day, c.n_fringe
+            );
+        }
+    }
     out.push_str(&novelty_lines(days, id));
     if let Some((d, c)) = last {
         let p = &c.profile;

@@ -419,21 +419,24 @@ impl Pipeline {
         let min_probability = self.config.clustering.new_cluster_min_probability;
         // With nothing clustered yet (the first batch), every cluster would
         // be new: there is no history to tell a new group from.
-        if min_probability > 0.0 && !self.clustered.is_empty() {
+        let cuts = if min_probability > 0.0 && !self.clustered.is_empty() {
             trim_new_clusters(
                 &mut labels,
                 &probabilities,
                 |i| !self.clustered.contains(&senders[i]),
                 min_probability,
                 self.config.clustering.min_cluster_size,
-            );
-        }
+            )
+        } else {
+            Vec::new()
+        };
         let min_support = self.config.clustering.min_support;
         if min_support > 0.0 {
             let window = self.config.embedding.window;
             drop_unsupported(&mut labels, &senders, &sentences, window, min_support)
                 .map_err(|e| Error::stage("cluster", &day, &e))?;
         }
+        let fringe = Fringe::of(x.view(), &labels, &cuts);
         timings.cluster = ms(clock);
 
         observer.stage_started(&day, Stage::Metrics);
@@ -464,6 +467,7 @@ impl Pipeline {
                 senders: &senders,
                 labels: &labels,
                 truth: &truth,
+                fringe: &fringe.by_cluster,
             },
             &scores,
             &analysis,
@@ -481,9 +485,13 @@ impl Pipeline {
         );
         if self.config.tracking.novelty_confirm_batches > 0 {
             // A flag at or above the confirming silhouette is final at once.
+            // A cluster cut to its core is judged with its fringe: cutting
+            // the fringe off a cluster of one-off senders can leave a tight
+            // core.
             let sure = self.config.tracking.novelty_confirm_silhouette.map(f64::from);
             let waits = |c: &ClusterResult| {
-                c.novel && !sure.is_some_and(|t| c.silhouette.is_some_and(|s| s >= t))
+                let s = if c.n_fringe > 0 { c.silhouette_whole } else { c.silhouette };
+                c.novel && !sure.is_some_and(|t| s.is_some_and(|s| s >= t))
             };
             for c in result.clusters.iter_mut().filter(|c| waits(c)) {
                 c.novelty_status = Some("pending".to_owned());
@@ -637,6 +645,8 @@ impl Pipeline {
                 novel: is_novel,
                 novelty_gate: novelty_gate.map(str::to_owned),
                 novelty_status: None,
+                n_fringe: a.fringe.get(&local).map_or(0, |f| f.n),
+                silhouette_whole: a.fringe.get(&local).and_then(|f| f.silhouette_whole),
                 members: ms.iter().map(addr_text).collect(),
                 profile: profile::profile(a.batch, a.activity, ms, cfg.profile.top_n),
             });
@@ -763,6 +773,52 @@ struct Assembly<'a> {
     senders: &'a [Addr],
     labels: &'a [i32],
     truth: &'a [Option<String>],
+    /// The new clusters cut to their core (by final label).
+    fringe: &'a HashMap<u32, FringeOf>,
+}
+
+/// What was cut from a new cluster.
+#[derive(Debug, Clone, Copy)]
+struct FringeOf {
+    /// Members cut.
+    n: usize,
+    /// Silhouette of the cluster with those members.
+    silhouette_whole: Option<f64>,
+}
+
+/// The new clusters cut to their core, after the support gate.
+struct Fringe {
+    by_cluster: HashMap<u32, FringeOf>,
+}
+
+impl Fringe {
+    /// Follows each cut by a member its cluster kept (the support gate
+    /// renumbers labels) and measures the cluster's silhouette with its
+    /// fringe put back, all other labels as they are.
+    fn of(x: ArrayView2<'_, f32>, labels: &[i32], cuts: &[Cut]) -> Self {
+        let kept: Vec<(&Cut, i32)> =
+            cuts.iter().map(|c| (c, labels[c.kept_member])).filter(|&(_, l)| l >= 0).collect();
+        if kept.is_empty() {
+            return Self { by_cluster: HashMap::new() };
+        }
+        let mut whole = labels.to_vec();
+        for &(c, l) in &kept {
+            for &i in &c.fringe {
+                whole[i] = l;
+            }
+        }
+        let per_cluster = metrics::silhouette(x, &whole, metrics::Metric::Cosine)
+            .map(|s| s.per_cluster)
+            .unwrap_or_default();
+        let by_cluster = kept
+            .into_iter()
+            .filter_map(|(c, l)| {
+                let silhouette_whole = per_cluster.get(&l).copied().filter(|s| s.is_finite());
+                u32::try_from(l).ok().map(|l| (l, FringeOf { n: c.fringe.len(), silhouette_whole }))
+            })
+            .collect();
+        Self { by_cluster }
+    }
 }
 
 /// Silhouette and purity of a batch's clustering.
@@ -1006,18 +1062,27 @@ fn drop_unsupported(
     Ok(dropped)
 }
 
+/// A cluster [`trim_new_clusters`] cut.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Cut {
+    /// Index of a member the cluster kept.
+    kept_member: usize,
+    /// Indices of the members that became noise.
+    fringe: Vec<usize>,
+}
+
 /// Cuts the new clusters to their core (`new_cluster_min_probability`):
 /// in a cluster at least half of whose members are new (`is_new` of their
 /// index), the members whose membership probability is below
 /// `min_probability` become noise, unless fewer than `min_cluster_size`
-/// would remain. Returns how many members became noise.
+/// would remain. Returns the clusters cut.
 fn trim_new_clusters(
     labels: &mut [i32],
     probabilities: &[f64],
     is_new: impl Fn(usize) -> bool,
     min_probability: f64,
     min_cluster_size: usize,
-) -> usize {
+) -> Vec<Cut> {
     let n_clusters = labels.iter().copied().max().map_or(0, |m| m + 1);
     let mut members = vec![Vec::new(); usize::try_from(n_clusters).unwrap_or(0)];
     for (i, &l) in labels.iter().enumerate() {
@@ -1025,7 +1090,7 @@ fn trim_new_clusters(
             members[l].push(i);
         }
     }
-    let mut trimmed = 0;
+    let mut cuts = Vec::new();
     for m in &members {
         let n_new = m.iter().filter(|&&i| is_new(i)).count();
         let (core, fringe): (Vec<usize>, Vec<usize>) =
@@ -1036,12 +1101,18 @@ fn trim_new_clusters(
         for &i in &fringe {
             labels[i] = -1;
         }
-        trimmed += fringe.len();
+        cuts.push(Cut { kept_member: core[0], fringe });
     }
-    if trimmed > 0 {
-        tracing::debug!(trimmed, min_probability, "new clusters cut to their core");
+    if !cuts.is_empty() {
+        let fringe: usize = cuts.iter().map(|c| c.fringe.len()).sum();
+        tracing::debug!(
+            clusters = cuts.len(),
+            fringe,
+            min_probability,
+            "new clusters cut to their core"
+        );
     }
-    trimmed
+    cuts
 }
 
 /// HDBSCAN labels (`-1` noise) of unit-length embeddings under cosine
@@ -1257,15 +1328,47 @@ mod tests {
         let new = [true, true, true, true, false, false, true, true, false, true, false, false];
         let is_new = |i: usize| new.get(i).copied().unwrap_or(true);
         let mut cut = labels.clone();
-        assert_eq!(trim_new_clusters(&mut cut, &p, is_new, 0.3, 3), 3);
+        let cuts = trim_new_clusters(&mut cut, &p, is_new, 0.3, 3);
+        let expected =
+            [Cut { kept_member: 0, fringe: vec![3, 4] }, Cut { kept_member: 5, fringe: vec![8] }];
+        assert_eq!(cuts, expected);
         assert_eq!(cut, vec![0, 0, 0, -1, -1, 1, 1, 1, -1, 2, 2, 2, 3, 3, 3, -1]);
         // A probability of 0 keeps every member.
         let mut kept = labels.clone();
-        assert_eq!(trim_new_clusters(&mut kept, &p, is_new, 0.0, 3), 0);
+        assert!(trim_new_clusters(&mut kept, &p, is_new, 0.0, 3).is_empty());
         assert_eq!(kept, labels);
         // With a smaller size bar, cluster 3 is cut too.
         let mut small = labels;
-        assert_eq!(trim_new_clusters(&mut small, &p, is_new, 0.3, 2), 4);
+        assert_eq!(trim_new_clusters(&mut small, &p, is_new, 0.3, 2).len(), 3);
         assert_eq!(small[12..], [3, 3, -1, -1]);
+    }
+
+    #[test]
+    fn a_cut_cluster_keeps_the_silhouette_it_had_whole() {
+        // Cluster 0: a tight core of three, and a fringe of two halfway to
+        // cluster 1, cut off. Cluster 1: three points, not cut.
+        let rows = [
+            [1.0, 0.0, 0.0],
+            [0.999, 0.045, 0.0],
+            [0.999, 0.0, 0.045],
+            [0.7, 0.0, 0.714],
+            [0.714, 0.0, 0.7],
+            [0.0, 0.0, 1.0],
+            [0.045, 0.0, 0.999],
+            [0.0, 0.045, 0.999],
+        ];
+        let x = Array2::from_shape_fn((rows.len(), 3), |(i, j)| rows[i][j]);
+        let labels = [0, 0, 0, -1, -1, 1, 1, 1];
+        let cuts = [Cut { kept_member: 1, fringe: vec![3, 4] }];
+        let f = Fringe::of(x.view(), &labels, &cuts);
+        assert_eq!(f.by_cluster.len(), 1);
+        let whole = f.by_cluster[&0];
+        assert_eq!(whole.n, 2);
+        let cut = metrics::silhouette(x.view(), &labels, metrics::Metric::Cosine).unwrap();
+        let (cut, whole) = (cut.per_cluster[&0], whole.silhouette_whole.unwrap());
+        assert!(cut > 0.95 && whole < 0.8, "cut {cut}, whole {whole}");
+        // A cut cluster the support gate dropped is not followed.
+        let dropped = [-1, -1, -1, -1, -1, 0, 0, 0];
+        assert!(Fringe::of(x.view(), &dropped, &cuts).by_cluster.is_empty());
     }
 }

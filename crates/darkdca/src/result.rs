@@ -109,8 +109,8 @@ pub struct InputIssue {
     pub n_late: u64,
 }
 
-fn is_zero(n: &u64) -> bool {
-    *n == 0
+fn is_zero<T: Default + PartialEq>(n: &T) -> bool {
+    *n == T::default()
 }
 
 /// Wall time of each stage on one batch, in milliseconds.
@@ -179,6 +179,17 @@ pub struct ClusterResult {
     /// flag is final at once, and for clusters that are not novel.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub novelty_status: Option<String>,
+    /// For a new cluster cut to its core
+    /// (`clustering.new_cluster_min_probability`): how many of its members
+    /// HDBSCAN gave a lower membership probability and were reported as
+    /// noise. Absent when none.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub n_fringe: usize,
+    /// For a cluster cut to its core: its mean silhouette with the cut
+    /// members, the value `tracking.novelty_confirm_silhouette` is compared
+    /// with. Absent otherwise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub silhouette_whole: Option<f64>,
     /// Member addresses, sorted.
     pub members: Vec<String>,
     /// What the members did in the batch.
