@@ -727,17 +727,23 @@ impl Pipeline {
         for r in &self.pending {
             state.write_day(r)?;
         }
+        // The days this save commits, for messages.
+        let days = match (self.pending.first(), self.pending.last()) {
+            (Some(a), Some(b)) if a.day != b.day => format!("{} to {}", a.day, b.day),
+            (_, Some(b)) => b.day.clone(),
+            _ => String::new(),
+        };
         if let Some(model) = &self.model {
             let path = state.path().join(format!("model-{generation}.bin"));
-            model.save(&path).map_err(|e| Error::stage("save", "-", &e))?;
+            model.save(&path).map_err(|e| Error::stage("save", &days, &e))?;
         }
         let tracker = bincode::serde::encode_to_vec(&self.tracker, bincode::config::standard())
-            .map_err(|e| Error::stage("save", "-", &e))?;
+            .map_err(|e| Error::stage("save", &days, &e))?;
         state.write_blob("tracker", generation, &tracker)?;
         let mut clustered: Vec<Addr> = self.clustered.iter().copied().collect();
         clustered.sort_unstable();
         let clustered = bincode::serde::encode_to_vec(&clustered, bincode::config::standard())
-            .map_err(|e| Error::stage("save", "-", &e))?;
+            .map_err(|e| Error::stage("save", &days, &e))?;
         state.write_blob("clustered", generation, &clustered)?;
         self.generation = generation;
         self.commit_meta()?;

@@ -478,3 +478,25 @@ fn senders_unseen_for_retire_after_days_leave_the_model() {
     assert_eq!(model_after(Some(2)), (false, true));
     assert_eq!(model_after(None), (true, true));
 }
+
+#[test]
+fn a_failed_save_names_its_days_and_keeps_the_last_generation() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = days();
+    let mut p = Pipeline::create(dir.path(), config(), None).unwrap();
+    p.process_records(&data[0]).unwrap();
+    p.save().unwrap();
+    let a = p.process_records(&data[1]).unwrap().pop().unwrap();
+    let b = p.process_records(&data[2]).unwrap().pop().unwrap();
+    // Something in the way of the next model file: the save fails.
+    let blocker = dir.path().join("model-2.bin");
+    std::fs::create_dir_all(blocker.join("in-the-way")).unwrap();
+    let err = p.save().unwrap_err().to_string();
+    let days = format!("save stage failed on day {} to {}", a.day, b.day);
+    assert!(err.contains(&days) && err.contains("model-2.bin"), "{err}");
+    // The state still holds the first day only, and reopens.
+    let state = darkdca::state::StateDir::new(dir.path());
+    assert_eq!(state.read_meta().unwrap().days.len(), 1);
+    std::fs::remove_dir_all(&blocker).unwrap();
+    assert_eq!(Pipeline::open(dir.path()).unwrap().days().len(), 1);
+}
