@@ -1186,43 +1186,32 @@ mod tests {
     }
 
     #[test]
-    fn the_support_gate_is_optional_in_files_and_checked() {
-        // Configurations written before `clustering.min_support` existed
-        // load with it off, and leaving it off keeps their hash.
+    fn the_two_clustering_shares_are_optional_in_files_and_checked() {
+        // Configurations written before `clustering.min_support` and
+        // `clustering.new_cluster_min_probability` existed load with them
+        // off, and leaving them off keeps their hash.
+        type Field = fn(&mut ClusteringConfig) -> &mut f64;
+        let fields: [(&str, Field, f64); 2] = [
+            ("min_support", |c| &mut c.min_support, 0.2),
+            ("new_cluster_min_probability", |c| &mut c.new_cluster_min_probability, 0.5),
+        ];
         let paper = Config::preset(Preset::Paper);
         let json = serde_json::to_string(&paper).unwrap();
-        assert!(!json.contains("min_support"), "{json}");
-        let back: Config = serde_json::from_str(&json).unwrap();
-        assert_eq!(back.clustering.min_support, 0.0);
-        let c = Config::from_toml_str("[clustering]\nmin_support = 0.2\n").unwrap();
-        assert_eq!(c.clustering.min_support, 0.2);
-        assert!(c.check().is_ok());
-        for bad in [-0.1, 1.5, f64::NAN, f64::INFINITY] {
-            let mut c = Config::default();
-            c.clustering.min_support = bad;
-            let err = c.check().unwrap_err();
-            assert!(err.to_string().contains("clustering.min_support"), "{bad}: {err}");
-        }
-    }
-
-    #[test]
-    fn the_new_cluster_core_is_optional_in_files_and_checked() {
-        // Configurations written before it existed load with it off, and
-        // leaving it off keeps their hash.
-        let paper = Config::preset(Preset::Paper);
-        let json = serde_json::to_string(&paper).unwrap();
-        assert!(!json.contains("new_cluster_min_probability"), "{json}");
-        let back: Config = serde_json::from_str(&json).unwrap();
-        assert_eq!(back.clustering.new_cluster_min_probability, 0.0);
-        let c = Config::from_toml_str("[clustering]\nnew_cluster_min_probability = 0.5\n").unwrap();
-        assert_eq!(c.clustering.new_cluster_min_probability, 0.5);
-        assert!(c.check().is_ok());
-        for bad in [-0.1, 1.5, f64::NAN, f64::NEG_INFINITY] {
-            let mut c = Config::default();
-            c.clustering.new_cluster_min_probability = bad;
-            let err = c.check().unwrap_err().to_string();
-            assert!(err.contains("clustering.new_cluster_min_probability"), "{bad}: {err}");
-            assert!(err.contains("must be in [0, 1]"), "{bad}: {err}");
+        let mut back: Config = serde_json::from_str(&json).unwrap();
+        for (name, field, value) in fields {
+            assert!(!json.contains(name), "{json}");
+            assert_eq!(*field(&mut back.clustering), 0.0);
+            let mut c =
+                Config::from_toml_str(&format!("[clustering]\n{name} = {value}\n")).unwrap();
+            assert_eq!(*field(&mut c.clustering), value);
+            assert!(c.check().is_ok());
+            for bad in [-0.1, 1.5, f64::NAN, f64::INFINITY, f64::NEG_INFINITY] {
+                let mut c = Config::default();
+                *field(&mut c.clustering) = bad;
+                let err = c.check().unwrap_err().to_string();
+                assert!(err.contains(&format!("clustering.{name}")), "{bad}: {err}");
+                assert!(err.contains("must be in [0, 1]"), "{bad}: {err}");
+            }
         }
     }
 

@@ -436,7 +436,7 @@ impl Pipeline {
             drop_unsupported(&mut labels, &senders, &sentences, window, min_support)
                 .map_err(|e| Error::stage("cluster", &day, &e))?;
         }
-        let fringe = Fringe::of(x.view(), &labels, &cuts);
+        let fringe = fringe_of(x.view(), &labels, &cuts);
         timings.cluster = ms(clock);
 
         observer.stage_started(&day, Stage::Metrics);
@@ -467,7 +467,7 @@ impl Pipeline {
                 senders: &senders,
                 labels: &labels,
                 truth: &truth,
-                fringe: &fringe.by_cluster,
+                fringe: &fringe,
             },
             &scores,
             &analysis,
@@ -792,39 +792,35 @@ struct FringeOf {
     silhouette_whole: Option<f64>,
 }
 
-/// The new clusters cut to their core, after the support gate.
-struct Fringe {
-    by_cluster: HashMap<u32, FringeOf>,
-}
-
-impl Fringe {
-    /// Follows each cut by a member its cluster kept (the support gate
-    /// renumbers labels) and measures the cluster's silhouette with its
-    /// fringe put back, all other labels as they are.
-    fn of(x: ArrayView2<'_, f32>, labels: &[i32], cuts: &[Cut]) -> Self {
-        let kept: Vec<(&Cut, i32)> =
-            cuts.iter().map(|c| (c, labels[c.kept_member])).filter(|&(_, l)| l >= 0).collect();
-        if kept.is_empty() {
-            return Self { by_cluster: HashMap::new() };
-        }
-        let mut whole = labels.to_vec();
-        for &(c, l) in &kept {
-            for &i in &c.fringe {
-                whole[i] = l;
-            }
-        }
-        let per_cluster = metrics::silhouette(x, &whole, metrics::Metric::Cosine)
-            .map(|s| s.per_cluster)
-            .unwrap_or_default();
-        let by_cluster = kept
-            .into_iter()
-            .filter_map(|(c, l)| {
-                let silhouette_whole = per_cluster.get(&l).copied().filter(|s| s.is_finite());
-                u32::try_from(l).ok().map(|l| (l, FringeOf { n: c.fringe.len(), silhouette_whole }))
-            })
-            .collect();
-        Self { by_cluster }
+/// The new clusters cut to their core, by final label, after the support
+/// gate: follows each cut by a member its cluster kept (the gate renumbers
+/// labels) and measures the cluster's silhouette with its fringe put back.
+/// A cluster the gate dropped is left out.
+fn fringe_of(x: ArrayView2<'_, f32>, labels: &[i32], cuts: &[Cut]) -> HashMap<u32, FringeOf> {
+    let kept: Vec<(&Cut, u32)> = cuts
+        .iter()
+        .filter_map(|c| u32::try_from(labels[c.kept_member]).ok().map(|l| (c, l)))
+        .collect();
+    if kept.is_empty() {
+        return HashMap::new();
     }
+    let mut whole = labels.to_vec();
+    for &(c, l) in &kept {
+        for &i in &c.fringe {
+            whole[i] = l as i32;
+        }
+    }
+    // Undefined (fewer than two clusters): no silhouette, so no flag is
+    // final at once.
+    let per_cluster = metrics::silhouette(x, &whole, metrics::Metric::Cosine)
+        .map(|s| s.per_cluster)
+        .unwrap_or_default();
+    kept.into_iter()
+        .map(|(c, l)| {
+            let silhouette_whole = per_cluster.get(&(l as i32)).copied().filter(|s| s.is_finite());
+            (l, FringeOf { n: c.fringe.len(), silhouette_whole })
+        })
+        .collect()
 }
 
 /// Silhouette and purity of a batch's clustering.
@@ -1098,10 +1094,12 @@ fn trim_new_clusters(
     }
     let mut cuts = Vec::new();
     for m in &members {
-        let n_new = m.iter().filter(|&&i| is_new(i)).count();
+        if 2 * m.iter().filter(|&&i| is_new(i)).count() < m.len() {
+            continue;
+        }
         let (core, fringe): (Vec<usize>, Vec<usize>) =
             m.iter().partition(|&&i| probabilities[i] >= min_probability);
-        if 2 * n_new < m.len() || fringe.is_empty() || core.len() < min_cluster_size {
+        if fringe.is_empty() || core.len() < min_cluster_size {
             continue;
         }
         for &i in &fringe {
@@ -1366,15 +1364,15 @@ mod tests {
         let x = Array2::from_shape_fn((rows.len(), 3), |(i, j)| rows[i][j]);
         let labels = [0, 0, 0, -1, -1, 1, 1, 1];
         let cuts = [Cut { kept_member: 1, fringe: vec![3, 4] }];
-        let f = Fringe::of(x.view(), &labels, &cuts);
-        assert_eq!(f.by_cluster.len(), 1);
-        let whole = f.by_cluster[&0];
+        let f = fringe_of(x.view(), &labels, &cuts);
+        assert_eq!(f.len(), 1);
+        let whole = f[&0];
         assert_eq!(whole.n, 2);
         let cut = metrics::silhouette(x.view(), &labels, metrics::Metric::Cosine).unwrap();
         let (cut, whole) = (cut.per_cluster[&0], whole.silhouette_whole.unwrap());
         assert!(cut > 0.95 && whole < 0.8, "cut {cut}, whole {whole}");
         // A cut cluster the support gate dropped is not followed.
         let dropped = [-1, -1, -1, -1, -1, 0, 0, 0];
-        assert!(Fringe::of(x.view(), &dropped, &cuts).by_cluster.is_empty());
+        assert!(fringe_of(x.view(), &dropped, &cuts).is_empty());
     }
 }
