@@ -276,6 +276,10 @@ fn novel_cluster(
         majority_label: Some(cl.majority_label.clone()),
         status: None,
         confirmed_on: None,
+        cut: (cl.n_fringe > 0).then_some(rep::CoreCut {
+            n_fringe: cl.n_fringe as u64,
+            silhouette_whole: cl.silhouette_whole,
+        }),
         profile: rep::Profile {
             n_packets: p.packets,
             mirai_share: p.mirai_share.clamp(0.0, 1.0),

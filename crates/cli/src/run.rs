@@ -322,13 +322,29 @@ pub fn print_config(args: &ConfigArgs) -> Result<()> {
         None => resolve_config(args.preset, args.config.as_deref())?,
     };
     let checked = config.check()?;
+    let text = checked.to_toml_string();
     // The preset line makes the file mean the same when passed back with
     // --config: optional settings left unset are not written in TOML.
-    crate::stdout(&format!(
-        "# darkdca configuration, hash {}\npreset = \"{preset}\"\n\n{}",
-        checked.hash(),
-        checked.to_toml_string()
-    ))?;
+    let file = |base: Preset| format!("preset = \"{base}\"\n\n{text}");
+    let means_this = |base: Preset| {
+        Config::from_toml_str(&file(base))
+            .and_then(Config::check)
+            .is_ok_and(|c| c.hash() == checked.hash())
+    };
+    let body = if means_this(preset) {
+        file(preset)
+    } else {
+        // A state made before its preset set an option the state leaves
+        // unset: over that preset the file would set it. `paper` leaves
+        // every option unset, and every other field is written.
+        format!(
+            "# made with preset \"{preset}\" as it was then; written over \"{paper}\", which \
+             sets no optional field, so that\n# this file means the state's configuration\n{}",
+            file(Preset::Paper),
+            paper = Preset::Paper,
+        )
+    };
+    crate::stdout(&format!("# darkdca configuration, hash {}\n{body}", checked.hash()))?;
     Ok(())
 }
 

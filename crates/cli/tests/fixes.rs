@@ -347,3 +347,51 @@ fn a_printed_configuration_means_the_same_when_passed_back() {
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(err.contains("conflicts with --preset novtrack"), "{err}");
 }
+
+#[test]
+fn a_state_configuration_prints_as_a_file_that_means_it() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    setup(dir);
+    let (state, out, caps, small) =
+        (dir.join("state"), dir.join("out"), dir.join("caps"), dir.join("small.toml"));
+    let args = ["run", s(&caps), "--state", s(&state), "--out", s(&out), "--config", s(&small)];
+    assert!(darkdca(&args).status.success());
+    let hash_of = |printed: &str| printed.lines().next().unwrap().to_owned();
+    let printed_file = dir.join("printed.toml");
+    let passed_back = |printed: &str| {
+        std::fs::write(&printed_file, printed).unwrap();
+        let o = darkdca(&["config", "--config", s(&printed_file)]);
+        assert!(o.status.success(), "{}", text(&o));
+        String::from_utf8_lossy(&o.stdout).into_owned()
+    };
+
+    let o = darkdca(&["config", "--state", s(&state)]);
+    assert!(o.status.success(), "{}", text(&o));
+    let printed = String::from_utf8_lossy(&o.stdout).into_owned();
+    assert!(printed.contains("\npreset = \"recommended\"\n"), "{printed}");
+    assert!(printed.contains("vector_size = 16"), "{printed}");
+    assert_eq!(hash_of(&passed_back(&printed)), hash_of(&printed));
+
+    // A state made when `recommended` set neither min_samples nor the
+    // known-share gate (a file from before the checksum, as those were).
+    let meta_path = state.join("meta.json");
+    let mut meta: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&meta_path).unwrap()).unwrap();
+    let o = meta.as_object_mut().unwrap();
+    o.remove("checksum");
+    o["config"]["clustering"]["min_samples"] = serde_json::Value::Null;
+    o["config"]["tracking"].as_object_mut().unwrap().remove("novelty_max_known_share");
+    std::fs::write(&meta_path, serde_json::to_vec_pretty(&meta).unwrap()).unwrap();
+    let o = darkdca(&["config", "--state", s(&state)]);
+    assert!(o.status.success(), "{}", text(&o));
+    let printed = String::from_utf8_lossy(&o.stdout).into_owned();
+    assert!(printed.contains("made with preset \"recommended\""), "{printed}");
+    assert!(printed.contains("\npreset = \"paper\"\n"), "{printed}");
+    for field in ["min_samples", "novelty_max_known_share"] {
+        assert!(printed.contains(&format!("\n# {field}: optional, not set\n")), "{printed}");
+    }
+    // The state's settings, not paper's: every field is written.
+    assert!(printed.contains("retire_after = 31") && printed.contains("vector_size = 16"));
+    assert_eq!(hash_of(&passed_back(&printed)), hash_of(&printed));
+}

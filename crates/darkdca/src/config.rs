@@ -581,6 +581,14 @@ impl Config {
                         .is_none()
                         .then(|| "novelty_confirm_silhouette = 2.0 # above 1: off".to_owned()),
                 )
+                // Left out of files and hashes when unset, so not among
+                // the null fields below.
+                .chain(
+                    self.tracking
+                        .novelty_max_known_share
+                        .is_none()
+                        .then(|| "# novelty_max_known_share: optional, not set".to_owned()),
+                )
                 .collect(),
                 _ => Vec::new(),
             }
@@ -1285,6 +1293,11 @@ mod tests {
         assert!(text.contains("min_support = 0.0"), "{text}");
         assert!(text.contains("new_cluster_min_probability = 0.0"), "{text}");
         assert_eq!(Config::from_toml_str(&text).unwrap(), old);
+        // An unset known share shows, though the file cannot unset it.
+        assert!(!text.contains("novelty_max_known_share: optional"), "{text}");
+        old.tracking.novelty_max_known_share = None;
+        let text = old.to_toml_string();
+        assert!(text.contains("\n# novelty_max_known_share: optional, not set\n"), "{text}");
     }
 
     #[test]

@@ -283,7 +283,11 @@ impl StateDir {
                 });
             }
         }
-        serde_json::from_value(value).map_err(corrupt)
+        // A value's error has no line and column: name the field instead.
+        serde_path_to_error::deserialize(value).map_err(|e| Error::CorruptState {
+            reason: format!("not valid run metadata: field `{}`: {}", e.path(), e.inner()),
+            path,
+        })
     }
 
     /// Writes the blob `name` of `generation` (e.g. the tracker), behind a
@@ -797,6 +801,17 @@ mod tests {
         old.as_object_mut().unwrap().remove("checksum");
         fs::write(s.meta_path(), serde_json::to_vec_pretty(&old).unwrap()).unwrap();
         assert_eq!(s.read_meta().unwrap(), m);
+        // In such a file, a value of the wrong type is named by its field.
+        old["config"]["tracking"]["match_threshold"] = "high".into();
+        fs::write(s.meta_path(), serde_json::to_vec_pretty(&old).unwrap()).unwrap();
+        let err = s.read_meta().unwrap_err();
+        assert!(
+            matches!(&err, Error::CorruptState { reason, path }
+                if reason.contains("field `config.tracking.match_threshold`")
+                    && reason.contains("invalid type")
+                    && path.ends_with("meta.json")),
+            "{err}"
+        );
     }
 
     #[test]

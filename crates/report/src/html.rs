@@ -25,6 +25,7 @@ h2 { font-size: 20px; margin: 28px 0 8px; padding-bottom: 4px;
 h3 { font-size: 16px; margin: 18px 0 6px; }
 p.meta, p.note, figcaption, .empty { color: var(--muted); }
 p.note, figcaption { font-size: 13.5px; }
+span.cut, p.cut { color: var(--muted); font-size: 12.5px; }
 nav { position: sticky; top: 0; background: rgba(255,255,255,.95);
   border-bottom: 1px solid var(--line);
   padding-top: 6px; padding-bottom: 6px; z-index: 1; }
@@ -410,7 +411,7 @@ fn novel_table(input: &ReportInput, id: &str, clusters: &[&NovelCluster], first:
              <td class=\"mono\">{}</td><td class=\"mono\">{}</td><td class=\"mono\">{}</td>\
              <td class=\"n\">{}</td><td class=\"n\">{}</td><td>{}</td></tr>\n",
             escape(day_name(input, c.day_idx)),
-            num(c.size),
+            size_text(c),
             num(p.n_packets),
             top_entry(&p.top_services, p.n_packets),
             top_entry(&p.top_prefixes24, p.n_packets),
@@ -422,6 +423,19 @@ fn novel_table(input: &ReportInput, id: &str, clusters: &[&NovelCluster], first:
     }
     out.push_str("</table></div>\n");
     out
+}
+
+/// A novel cluster's size, with the members cut from it if any.
+fn size_text(c: &NovelCluster) -> String {
+    match c.cut {
+        Some(cut) => format!(
+            "{} <span class=\"cut\" title=\"members cut from a new cluster and reported as \
+             noise\">+{} cut</span>",
+            num(c.size),
+            num(cut.n_fringe)
+        ),
+        None => num(c.size),
+    }
 }
 
 /// Where a novel cluster is listed: 0 among those confirmed on the last day,
@@ -938,6 +952,16 @@ fn novel_article(input: &ReportInput, c: &NovelCluster) -> Result<String> {
         alive,
         if alive == 1 { "" } else { "s" }
     ));
+    if let Some(cut) = c.cut {
+        out.push_str(&format!(
+            "<p class=\"cut\">Cut to its core: {} more member{} that the clustering placed in \
+             it with low probability {} reported as noise; its silhouette with them is {}.</p>\n",
+            num(cut.n_fringe),
+            if cut.n_fringe == 1 { "" } else { "s" },
+            if cut.n_fringe == 1 { "is" } else { "are" },
+            silhouette_text(cut.silhouette_whole),
+        ));
+    }
     out.push_str("<div class=\"tables\">\n");
     out.push_str(&count_table("service", &p.top_services, p.n_packets));
     if !p.top_protocols.is_empty() {

@@ -72,7 +72,7 @@
 //!   from an older lineage.
 //! - [`NovelCluster`]: each novel cluster's size, silhouette, label,
 //!   [`Profile`], and a [`Raster`] of its members' packets per day over the
-//!   preceding days.
+//!   preceding days; a [`CoreCut`] when members were cut from it.
 //! - When the run confirms novelty on later days, each flag is a candidate:
 //!   give it [`NoveltyStatus::Confirmed`] with `confirmed_on` the deciding
 //!   day, or [`NoveltyStatus::Pending`] while no day has decided it; leave a
@@ -107,7 +107,7 @@ pub use error::{Error, Result};
 pub use html::MAX_NOVEL_DETAILS;
 pub use lineage::MAX_LINEAGE_ROWS;
 pub use model::{
-    Count, DaySummary, Lineage, LineageLink, LinkKind, NovelCluster, NoveltyStatus, Param,
+    CoreCut, Count, DaySummary, Lineage, LineageLink, LinkKind, NovelCluster, NoveltyStatus, Param,
     Presence, Profile, Raster, ReportInput, RunInfo, SCHEMA_VERSION, TransitionCounts,
 };
 pub use novel::MAX_RASTER_ROWS;

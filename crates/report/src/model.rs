@@ -260,11 +260,27 @@ pub struct NovelCluster {
     /// [`NoveltyStatus::Confirmed`], after `day_idx`; `None` otherwise.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub confirmed_on: Option<usize>,
+    /// Set when the cluster was cut to its core on the day it was flagged
+    /// (darkdca's `clustering.new_cluster_min_probability`): `size` and
+    /// `silhouette` are then those of the core.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cut: Option<CoreCut>,
     /// What its senders sent that day.
     pub profile: Profile,
     /// When its senders were active.
     #[serde(default)]
     pub raster: Raster,
+}
+
+/// Members cut from a new cluster: those the clustering placed in it with a
+/// low probability, reported as noise instead.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+pub struct CoreCut {
+    /// How many members were cut (at least 1).
+    pub n_fringe: u64,
+    /// The cluster's mean silhouette with them put back, if defined.
+    #[serde(default)]
+    pub silhouette_whole: Option<f64>,
 }
 
 /// Where a novel flag stands when the run confirms novelty on later days.
@@ -511,6 +527,18 @@ fn check_silhouette(value: Option<f64>, context: &dyn Fn() -> String) -> Result<
 fn check_novel(i: usize, novel: &NovelCluster) -> Result<()> {
     check_status(i, novel)?;
     check_silhouette(novel.silhouette, &|| format!("novel cluster {i}, silhouette"))?;
+    if let Some(cut) = novel.cut {
+        if cut.n_fringe == 0 {
+            return Err(Error::OutOfRange {
+                context: format!("novel cluster {i}, cut.n_fringe"),
+                value: 0.0,
+                allowed: "at least 1",
+            });
+        }
+        check_silhouette(cut.silhouette_whole, &|| {
+            format!("novel cluster {i}, cut.silhouette_whole")
+        })?;
+    }
 
     let share = novel.profile.mirai_share;
     if !(0.0..=1.0).contains(&share) {

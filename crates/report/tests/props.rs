@@ -103,6 +103,7 @@ fn input() -> impl Strategy<Value = ReportInput> {
                                 _ => Some(NoveltyStatus::Pending),
                             },
                             confirmed_on: (s == 1 && day_idx + 1 < n_days).then_some(day_idx + 1),
+                            cut: None,
                             profile: Profile {
                                 n_packets: (n_rows * 17) as u64,
                                 mirai_share: share,

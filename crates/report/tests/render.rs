@@ -3,9 +3,9 @@
 use std::path::PathBuf;
 
 use darkdca_report::{
-    Count, DaySummary, Error, INDEX_FILE, Lineage, LineageLink, LinkKind, MAX_LINEAGE_ROWS,
-    MAX_RASTER_ROWS, NovelCluster, NoveltyStatus, Presence, Profile, Raster, ReportInput, RunInfo,
-    render_html, write_report,
+    CoreCut, Count, DaySummary, Error, INDEX_FILE, Lineage, LineageLink, LinkKind,
+    MAX_LINEAGE_ROWS, MAX_RASTER_ROWS, NovelCluster, NoveltyStatus, Presence, Profile, Raster,
+    ReportInput, RunInfo, render_html, write_report,
 };
 
 mod common;
@@ -278,6 +278,7 @@ fn novel(lineage_id: u64, day_idx: usize) -> NovelCluster {
         majority_label: None,
         status: None,
         confirmed_on: None,
+        cut: None,
         profile: Profile {
             n_packets: 0,
             mirai_share: 0.0,
@@ -309,6 +310,34 @@ fn sparse_novel_clusters_render() {
     assert_eq!(count(&html, "href=\"#novel-"), 30);
     assert_links_resolve(&html);
     assert_eq!(count(&html, "<article "), 30);
+}
+
+#[test]
+fn a_cluster_cut_to_its_core_shows_what_was_cut() {
+    let mut input = ReportInput::new(RunInfo::default());
+    input.days = vec![day("2026-01-01")];
+    input.lineages = (1..=2)
+        .map(|id| Lineage {
+            id,
+            presence: vec![Presence { day_idx: 0, size: 12 }],
+            ..Lineage::default()
+        })
+        .collect();
+    let mut cut = novel(1, 0);
+    cut.silhouette = Some(0.93);
+    cut.cut = Some(CoreCut { n_fringe: 15, silhouette_whole: Some(0.48) });
+    input.novel_clusters = vec![cut, novel(2, 0)];
+    let html = render_html(&input).unwrap();
+    // Once in the table, once in the cluster's section; not for lineage 2.
+    assert_eq!(count(&html, "+15 cut</span>"), 1, "{html}");
+    assert_eq!(count(&html, "<p class=\"cut\">"), 1);
+    assert!(html.contains("15 more members that the clustering placed in it with low probability"));
+    assert!(html.contains("its silhouette with them is 0.48"), "{html}");
+
+    input.novel_clusters[0].cut = Some(CoreCut { n_fringe: 0, silhouette_whole: None });
+    assert!(matches!(render_html(&input), Err(Error::OutOfRange { .. })));
+    input.novel_clusters[0].cut = Some(CoreCut { n_fringe: 3, silhouette_whole: Some(1.5) });
+    assert!(matches!(render_html(&input), Err(Error::OutOfRange { .. })));
 }
 
 #[test]

@@ -8,7 +8,13 @@
 //! (criterion's "elem/s"), so the ratio of the two numbers is the share of
 //! raw read speed that parsing keeps.
 //!
-//! Run: `cargo bench -p darkdca-trace --bench parse`.
+//! Before the criterion runs, a CPU-time report prints each workload's
+//! packets per CPU-second, including four floors (module `floor`): tight
+//! loops that do only part of the work, to show what share of read speed
+//! an exact design can reach at all.
+//!
+//! Run: `cargo bench -p darkdca-trace --bench parse` (the CPU-time report
+//! alone: `... -- nomatch`).
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
 use std::fs::File;
@@ -152,6 +158,242 @@ fn records_to_daily_stats(path: &Path) -> usize {
     b.finish().iter().map(|batch| batch.n_senders()).sum()
 }
 
+/// Lower bounds: the least work any exact daily statistics must do, written
+/// as one tight loop over the bench's own capture (little-endian pcap of
+/// untagged Ethernet/IPv4 frames to 10.20.0.0/16), so that the share of
+/// read speed a design can reach is measured, not guessed. Each level adds
+/// one piece to the one before; none builds a batch, a corpus, distinct
+/// ports or top ports, so each is a floor for that much of the work.
+#[allow(unsafe_code)]
+mod floor {
+    use std::fs::File;
+    use std::io::Read;
+    use std::path::Path;
+
+    #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+    pub enum Level {
+        /// Read, walk the records, decode the addresses, protocol and port,
+        /// drop packets not to the telescope.
+        Decode,
+        /// Also the sender's id in a compact open-addressing table
+        /// (prefetched 16 packets ahead) and a packet count per id.
+        Count,
+        /// Also the last-seen time per id.
+        LastSeen,
+        /// Also an exact distinct-destination count per sender, by a hash
+        /// set of (sender, destination) pairs, prefetched with the sender.
+        Distinct,
+    }
+
+    fn prefetch<T>(p: *const T) {
+        #[cfg(target_arch = "x86_64")]
+        // SAFETY: `prefetcht0` is a hint that never faults, whatever the
+        // address; SSE is part of the x86_64 baseline.
+        unsafe {
+            std::arch::x86_64::_mm_prefetch::<{ std::arch::x86_64::_MM_HINT_T0 }>(p.cast::<i8>());
+        }
+        #[cfg(not(target_arch = "x86_64"))]
+        let _ = p;
+    }
+
+    fn slot(key: u64, bits: u32) -> usize {
+        ((key ^ (key >> 29)).wrapping_mul(0x9e37_79b9_7f4a_7c15) >> (64 - bits)) as usize
+    }
+
+    /// Open addressing over non-zero `u64` values, at most half full; a
+    /// value is found by its key, `key_of(value)`.
+    struct Set {
+        bits: u32,
+        values: Vec<u64>,
+        len: usize,
+        key_of: fn(u64) -> u64,
+    }
+
+    impl Set {
+        fn new(bits: u32, key_of: fn(u64) -> u64) -> Self {
+            Set { bits, values: vec![0; 1 << bits], len: 0, key_of }
+        }
+        fn prefetch(&self, key: u64) {
+            prefetch(&self.values[slot(key, self.bits)]);
+        }
+        /// The value stored under `key`, or `value` and `true` once added.
+        fn insert(&mut self, key: u64, value: u64) -> (u64, bool) {
+            let mask = self.values.len() - 1;
+            let mut i = slot(key, self.bits);
+            loop {
+                let v = self.values[i];
+                if v == 0 {
+                    self.values[i] = value;
+                    self.len += 1;
+                    if self.len * 2 > self.values.len() {
+                        self.grow();
+                    }
+                    return (value, true);
+                }
+                if (self.key_of)(v) == key {
+                    return (v, false);
+                }
+                i = (i + 1) & mask;
+            }
+        }
+        #[cold]
+        fn grow(&mut self) {
+            self.bits += 1;
+            let old = std::mem::replace(&mut self.values, vec![0; 1 << self.bits]);
+            let mask = self.values.len() - 1;
+            for v in old.into_iter().filter(|&v| v != 0) {
+                let mut i = slot((self.key_of)(v), self.bits);
+                while self.values[i] != 0 {
+                    i = (i + 1) & mask;
+                }
+                self.values[i] = v;
+            }
+        }
+    }
+
+    #[derive(Clone, Copy, Default)]
+    struct Packet {
+        ts: i64,
+        src: u32,
+        dst: u32,
+    }
+
+    struct Day {
+        level: Level,
+        ids: Set,
+        pairs: Set,
+        count: Vec<u32>,
+        last: Vec<i64>,
+        distinct: Vec<u32>,
+        digest: u64,
+    }
+
+    impl Day {
+        fn prefetch(&self, p: &Packet) {
+            if self.level >= Level::Count {
+                self.ids.prefetch(u64::from(p.src));
+            }
+            if self.level >= Level::Distinct {
+                self.pairs.prefetch(u64::from(p.src) << 32 | u64::from(p.dst));
+            }
+        }
+        fn apply(&mut self, p: &Packet) {
+            if self.level == Level::Decode {
+                self.digest = self.digest.wrapping_add(u64::from(p.src ^ p.dst));
+                return;
+            }
+            // The id table stores id << 32 | source, found by the source.
+            let next = self.count.len() as u64;
+            let (v, added) = self.ids.insert(u64::from(p.src), next << 32 | u64::from(p.src));
+            let id = (v >> 32) as usize;
+            if added {
+                self.count.push(0);
+                self.last.push(0);
+                self.distinct.push(0);
+            }
+            self.count[id] += 1;
+            if self.level >= Level::LastSeen {
+                self.last[id] = p.ts;
+            }
+            if self.level >= Level::Distinct {
+                let key = u64::from(p.src) << 32 | u64::from(p.dst);
+                if self.pairs.insert(key, key).1 {
+                    self.distinct[id] += 1;
+                }
+            }
+        }
+        fn finish(&mut self) {
+            let active = self.count.iter().filter(|&&c| c > 5).count() as u64;
+            let last = self.last.iter().fold(0u64, |a, &t| a.wrapping_add(t as u64));
+            let distinct: u64 = self.distinct.iter().map(|&d| u64::from(d)).sum();
+            self.digest =
+                self.digest.wrapping_add(active).wrapping_add(last).wrapping_add(distinct);
+            self.ids = Set::new(self.ids.bits, self.ids.key_of);
+            self.pairs = Set::new(self.pairs.bits, self.pairs.key_of);
+            self.count.clear();
+            self.last.clear();
+            self.distinct.clear();
+        }
+    }
+
+    /// Runs `level` over the capture at `path`; returns a digest.
+    pub fn run(path: &Path, level: Level) -> u64 {
+        const AHEAD: usize = 16;
+        const DAY_NS: i64 = 86_400 * 1_000_000_000;
+        let mut f = File::open(path).unwrap();
+        let mut buf = vec![0u8; 1 << 20];
+        let mut have = f.read(&mut buf).unwrap();
+        let nanos = match u32::from_le_bytes(buf[..4].try_into().unwrap()) {
+            0xa1b2_c3d4 => false,
+            0xa1b2_3c4d => true,
+            m => panic!("not the bench's capture (magic {m:#x})"),
+        };
+        let mut day = Day {
+            level,
+            ids: Set::new(19, |v| v & 0xffff_ffff),
+            pairs: Set::new(22, |v| v),
+            count: Vec::new(),
+            last: Vec::new(),
+            distinct: Vec::new(),
+            digest: 0,
+        };
+        let mut ring = [Packet::default(); AHEAD];
+        let (mut n, mut pos, mut day_idx) = (0usize, 24usize, None);
+        loop {
+            while pos + 16 <= have {
+                let h = &buf[pos..pos + 16];
+                let len = u32::from_le_bytes(h[8..12].try_into().unwrap()) as usize;
+                if pos + 16 + len > have {
+                    break;
+                }
+                let secs = i64::from(u32::from_le_bytes(h[..4].try_into().unwrap()));
+                let frac = i64::from(u32::from_le_bytes(h[4..8].try_into().unwrap()));
+                let ts = secs * 1_000_000_000 + if nanos { frac } else { frac * 1000 };
+                let frame = &buf[pos + 16..pos + 16 + len];
+                pos += 16 + len;
+                if frame.len() < 38 || frame[12..14] != [8, 0] || frame[14] >> 4 != 4 {
+                    continue;
+                }
+                let dst = u32::from_be_bytes(frame[30..34].try_into().unwrap());
+                if dst >> 16 != 0x0a14 {
+                    continue;
+                }
+                let p =
+                    Packet { ts, src: u32::from_be_bytes(frame[26..30].try_into().unwrap()), dst };
+                let d = ts.div_euclid(DAY_NS);
+                if day_idx != Some(d) {
+                    for i in n.saturating_sub(AHEAD)..n {
+                        day.apply(&ring[i % AHEAD]);
+                    }
+                    if day_idx.is_some() {
+                        day.finish();
+                    }
+                    (n, day_idx) = (0, Some(d));
+                }
+                day.prefetch(&p);
+                if n >= AHEAD {
+                    let old = ring[n % AHEAD];
+                    day.apply(&old);
+                }
+                ring[n % AHEAD] = p;
+                n += 1;
+            }
+            buf.copy_within(pos..have, 0);
+            (have, pos) = (have - pos, 0);
+            let got = f.read(&mut buf[have..]).unwrap();
+            if got == 0 {
+                break;
+            }
+            have += got;
+        }
+        for i in n.saturating_sub(AHEAD)..n {
+            day.apply(&ring[i % AHEAD]);
+        }
+        day.finish();
+        day.digest
+    }
+}
+
 /// CPU time of this thread in nanoseconds (Linux schedstat), or `None`.
 fn cpu_ns() -> Option<u64> {
     let s = std::fs::read_to_string("/proc/thread-self/schedstat").ok()?;
@@ -162,11 +404,16 @@ fn cpu_ns() -> Option<u64> {
 /// packets per wall-second: on a shared machine the former approximates the
 /// speed of one dedicated core.
 fn cpu_report(path: &Path, n_packets: u64) {
-    let runs: [(&str, &dyn Fn() -> u64); 4] = [
+    use floor::Level;
+    let runs: [(&str, &dyn Fn() -> u64); 8] = [
         ("read_bytes", &|| read_bytes(path)),
         ("parse_records", &|| parse_only(path)),
         ("parse_to_daily_stats", &|| parse_to_daily_stats(path) as u64),
         ("records_to_daily_stats (feed)", &|| records_to_daily_stats(path) as u64),
+        ("floor: decode", &|| floor::run(path, Level::Decode)),
+        ("floor: + id and packet count", &|| floor::run(path, Level::Count)),
+        ("floor: + last seen", &|| floor::run(path, Level::LastSeen)),
+        ("floor: + exact distinct destinations", &|| floor::run(path, Level::Distinct)),
     ];
     for (name, f) in runs {
         let (mut best_cpu, mut best_wall) = (f64::MAX, f64::MAX);
