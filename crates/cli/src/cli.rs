@@ -48,7 +48,9 @@ whole state is written to OUT/index.html (unless --no-report). A state
 directory that already
 exists is resumed with its own configuration; giving --config or --preset
 that differ from it is refused. A day already in the state is refused
-(exit 3) unless --skip-processed is given.")]
+(exit 3) unless --skip-processed is given. Folders are searched
+recursively; darkdca's own files in them (the --state folder, the --out
+folder or its days/*.senders.csv, the --labels files) are skipped.")]
     Run(RunArgs),
     /// Write the HTML report of a state (index.html and report_input.json).
     #[command(after_help = "Example:\n  darkdca report --state out/state --out out")]
@@ -86,7 +88,8 @@ pub enum PresetArg {
     /// measured as better on the simulator (every service its own sentence,
     /// more epochs, 40% of the model forgotten before each update,
     /// negatives drawn by the day's own counts, min_samples 4, clusters the
-    /// day's traffic does not hold together dropped, known-share novelty
+    /// day's traffic does not hold together dropped, new clusters cut to
+    /// their core at a membership probability of 0.25, known-share novelty
     /// gate, novelty confirmed after one more day or on the return of a
     /// group that fell silent, or at once from a silhouette of 0.95).
     Recommended,
@@ -125,8 +128,11 @@ pub enum CsvLayoutArg {
 /// Arguments of `run`.
 #[derive(Debug, Args)]
 pub struct RunArgs {
-    /// Capture files, folders (every pcap, pcapng, cap or csv file inside,
-    /// optionally .gz, sorted by name) or quoted glob patterns.
+    /// Capture files, folders or quoted glob patterns. A folder is searched
+    /// recursively for pcap, pcapng, cap and csv files (optionally .gz),
+    /// sorted by path; it skips the --state folder, the --out folder (or,
+    /// when the output goes to the capture folder itself, its
+    /// days/*.senders.csv) and the --labels files.
     #[arg(required = true, value_name = "CAPTURES")]
     pub captures: Vec<String>,
     /// State directory (created if missing, resumed otherwise).
@@ -145,6 +151,13 @@ pub struct RunArgs {
     /// Ground-truth labels: CSV `address,label` or ipset text; repeatable.
     #[arg(long, value_name = "FILE")]
     pub labels: Vec<PathBuf>,
+    /// The telescope's own address prefix, e.g. 198.51.100.0/24 or
+    /// 2001:db8::/48; repeatable. Packets addressed elsewhere (a honeypot's
+    /// own replies) are left out. Sets `trace.telescope` in place of the
+    /// configuration's; a state made with other prefixes is refused, as for
+    /// any other setting [default: every packet kept].
+    #[arg(long, value_name = "PREFIX", value_parser = telescope_prefix)]
+    pub telescope: Vec<String>,
     /// Output formats, comma separated.
     #[arg(long, value_enum, value_delimiter = ',', default_values = ["json", "csv"])]
     pub format: Vec<FormatArg>,
@@ -173,6 +186,16 @@ pub struct RunArgs {
     /// folder].
     #[arg(long)]
     pub title: Option<String>,
+}
+
+/// A `--telescope` prefix, in its canonical form (host bits cleared).
+fn telescope_prefix(text: &str) -> Result<String, String> {
+    match text.parse::<darkdca::trace::Prefix>() {
+        Ok(p) => Ok(p.to_string()),
+        Err(_) => {
+            Err(format!("not an address prefix such as 198.51.100.0/24 or 2001:db8::/48: {text:?}"))
+        }
+    }
 }
 
 /// Arguments of `report`.

@@ -2,6 +2,8 @@
 //! simulated scenario it was run on.
 
 use anyhow::{Context, Result};
+use darkdca_eval::Error;
+use tracing::warn;
 
 use crate::cli::EvaluateArgs;
 
@@ -9,29 +11,34 @@ use crate::cli::EvaluateArgs;
 pub fn evaluate(args: &EvaluateArgs) -> Result<()> {
     let params = darkdca_eval::Params { min_group_size: args.min_group_size, ..Default::default() };
     params.check()?;
+    let (out, scenario) = (args.out.display(), args.scenario.display());
     let scores = darkdca_eval::evaluate_dir(&args.out, &args.scenario, &params)
         .map_err(|e| {
-            let hint = matches!(e, darkdca_eval::Error::MissingDay { .. }).then(|| {
-                format!(
-                    "the days in {} are not those of the scenario {}: was the run made on \
-                     this scenario's captures?",
-                    args.out.display(),
-                    args.scenario.display()
-                )
-            });
+            let hint = match &e {
+                Error::MissingDay { run_days, .. } if run_days.is_empty() => Some(format!(
+                    "none of the days in {out} is a day of the scenario {scenario}: was the run \
+                     made on this scenario's captures?"
+                )),
+                Error::MissingDay { .. } => Some(format!(
+                    "a run is scored on the scenario's days from its first one, without gaps: \
+                     {out} lacks a day that it would need"
+                )),
+                Error::ForeignRun { .. } => Some(format!(
+                    "the senders in {out} are not those of the scenario {scenario}: was the run \
+                     made on this scenario's captures?"
+                )),
+                _ => None,
+            };
             let e = anyhow::Error::new(e);
             match hint {
                 Some(h) => e.context(h),
                 None => e,
             }
         })
-        .with_context(|| {
-            format!(
-                "could not score {} against the truth of {}",
-                args.out.display(),
-                args.scenario.display()
-            )
-        })?;
+        .with_context(|| format!("could not score {out} against the truth of {scenario}"))?;
+    if let Some(note) = scores.partial_note() {
+        warn!("{out}: {note}");
+    }
     let text = if args.json {
         format!("{}\n", serde_json::to_string_pretty(&scores)?)
     } else {

@@ -12,13 +12,23 @@ use darkdca::state::{RunMeta, StateDir};
 use darkdca_report as rep;
 use tracing::info;
 
-use crate::cli::ReportArgs;
+use crate::cli::{Conflict, ReportArgs};
 
 /// Days before a novel cluster's day shown in its activity raster.
 const RASTER_DAYS: usize = 14;
 
 /// `darkdca report`: writes `index.html` and `report_input.json` into `--out`.
 pub fn report(args: &ReportArgs, quiet: bool) -> Result<()> {
+    // Refused as by `run`, with a hint that fits an existing state.
+    if crate::cli::check_separate(&args.state, &args.out).is_err() {
+        return Err(Conflict(format!(
+            "--state and --out are the same directory ({}); the report's index.html and \
+             report_input.json would be written among the state's files: give another \
+             directory, e.g. --out report",
+            args.out.display()
+        ))
+        .into());
+    }
     let page = write(&args.state, &args.out, args.name.clone())?;
     if !quiet {
         crate::stdout(&format!("report: {}\n", page.display()))?;

@@ -8,7 +8,7 @@ use darkdca::day::batch_id_of;
 use darkdca::input::{CsvChoice, DayBatch, DayStream, RecordSource};
 use darkdca::output::{self, Formats};
 use darkdca::result::InputIssue;
-use darkdca::state::{StateDir, StateLock};
+use darkdca::state::{DayEntry, StateDir, StateLock};
 use darkdca::trace::{CsvLayout, Malformed};
 use darkdca::{Config, Error, GroundTruth, Observer, Pipeline, Preset, Stage};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
@@ -20,7 +20,8 @@ use crate::{inputs, summary};
 
 /// Runs the pipeline over the captures.
 pub fn run(args: &RunArgs, quiet: bool) -> Result<()> {
-    let files = inputs::expand(&args.captures)?;
+    let skip = inputs::Skip::new(&args.state, &args.out, &args.labels);
+    let files = inputs::expand(&args.captures, &skip)?;
     info!(n_files = files.len(), "inputs found");
     // Held until the run ends: one run at a time per state.
     let _lock = StateLock::acquire(&args.state)?;
@@ -130,12 +131,19 @@ pub fn run(args: &RunArgs, quiet: bool) -> Result<()> {
         let report = source.report();
         totals.n_records += report.n_records;
         totals.n_outliers += report.malformed(Malformed::TimestampOutlier);
+        let reasons: Vec<String> =
+            report.malformed_counts().map(|(m, n)| format!("{n} {}", m.name())).collect();
         if report.n_records == 0 {
             let message = format!(
-                "no records read from {} ({} frames or rows, {} malformed{})",
+                "no records read from {} ({} frames or rows, {} malformed{}{})",
                 path.display(),
                 report.n_frames,
                 report.n_malformed(),
+                if reasons.is_empty() {
+                    String::new()
+                } else {
+                    format!(": {}", reasons.join(", "))
+                },
                 error.as_deref().map(|e| format!("; {e}")).unwrap_or_default()
             );
             if !args.allow_partial {
@@ -155,8 +163,6 @@ pub fn run(args: &RunArgs, quiet: bool) -> Result<()> {
             continue;
         }
         if report.n_malformed() > 0 {
-            let reasons: Vec<String> =
-                report.malformed_counts().map(|(m, n)| format!("{n} {}", m.name())).collect();
             warn!(
                 "{}: {} frames or rows skipped ({})",
                 path.display(),
@@ -199,10 +205,21 @@ pub fn run(args: &RunArgs, quiet: bool) -> Result<()> {
         info!(file = %path.display(), records = report.n_records, "read");
         bar.inc(1);
     }
+    totals.n_outside = stream.report().n_outside;
     if totals.n_records == 0 {
         return Err(BadCapture(format!(
             "no records read from any of the {} input file(s)",
             files.len()
+        ))
+        .into());
+    }
+    if totals.n_outside == totals.n_records {
+        // Every record was left out: the prefixes are not the telescope's.
+        return Err(BadCapture(format!(
+            "none of the {} records read is addressed to the telescope's prefixes ({}): \
+             check trace.telescope or --telescope",
+            totals.n_records,
+            runner.pipeline.config().trace.telescope.join(", ")
         ))
         .into());
     }
@@ -211,7 +228,8 @@ pub fn run(args: &RunArgs, quiet: bool) -> Result<()> {
     }
     bar.finish_and_clear();
     if !args.no_report && !runner.pipeline.days().is_empty() {
-        let page = crate::report::write(&args.state, &args.out, args.title.clone())?;
+        let page = crate::report::write(&args.state, &args.out, args.title.clone())
+            .with_context(|| report_failed(args, runner.pipeline.days(), runner.n_done))?;
         info!(page = %page.display(), "report written");
     }
     if !runner.unplaced.is_empty() {
@@ -237,6 +255,26 @@ pub fn run(args: &RunArgs, quiet: bool) -> Result<()> {
     Ok(())
 }
 
+/// What a failed report after the run's days means for the state: the
+/// last `n_done` of `days` were processed and saved, only the page is
+/// missing, and the command that rebuilds it.
+fn report_failed(args: &RunArgs, days: &[DayEntry], n_done: usize) -> String {
+    let saved = &days[days.len().saturating_sub(n_done)..];
+    let done = match saved {
+        [] => "no day was added to the state".to_owned(),
+        [one] => format!("day {} was processed and saved in the state", one.day),
+        [first, .., last] => {
+            format!("days {} to {} were processed and saved in the state", first.day, last.day)
+        }
+    };
+    let title = args.title.as_ref().map(|t| format!(" --title {t:?}")).unwrap_or_default();
+    format!(
+        "{done}; only the report failed: rebuild it with darkdca report --state {} --out {}{title}",
+        args.state.display(),
+        args.out.display(),
+    )
+}
+
 /// Smallest jump in time taken for a timestamp outlier, whatever
 /// `--max-disorder` says: one minute.
 const MIN_TIME_JUMP_NS: i64 = 60_000_000_000;
@@ -247,6 +285,8 @@ struct InputTotals {
     n_records: u64,
     n_outliers: u64,
     n_late: u64,
+    /// Records not addressed to the telescope (`trace.telescope`).
+    n_outside: u64,
     n_files_skipped: usize,
 }
 
@@ -266,6 +306,12 @@ impl InputTotals {
                 self.n_late
             ));
         }
+        if self.n_outside > 0 {
+            parts.push(format!(
+                "{} record(s) not addressed to the telescope left out",
+                self.n_outside
+            ));
+        }
         if parts.is_empty() { String::new() } else { format!("; input: {}", parts.join(", ")) }
     }
 }
@@ -276,10 +322,22 @@ fn open_pipeline(args: &RunArgs) -> Result<Pipeline> {
     let exists = StateDir::new(&args.state).exists();
     if exists && args.preset.is_none() && args.config.is_none() {
         let p = Pipeline::open(&args.state)?;
-        info!(days = p.days().len(), "resuming state");
-        return Ok(p);
+        if args.telescope.is_empty() || p.config().trace.telescope == args.telescope {
+            info!(days = p.days().len(), "resuming state");
+            return Ok(p);
+        }
+        // --telescope alone changes the state's own configuration, which
+        // is refused once a day is committed.
+        let mut config = p.config().get().clone();
+        config.trace.telescope.clone_from(&args.telescope);
+        let preset = p.preset();
+        drop(p);
+        return Ok(Pipeline::open_or_create(&args.state, config.check()?, preset)?);
     }
-    let (config, preset) = resolve_config(args.preset, args.config.as_deref())?;
+    let (mut config, preset) = resolve_config(args.preset, args.config.as_deref())?;
+    if !args.telescope.is_empty() {
+        config.trace.telescope.clone_from(&args.telescope);
+    }
     Ok(Pipeline::open_or_create(&args.state, config.check()?, Some(preset))?)
 }
 
@@ -311,17 +369,28 @@ fn resolve_config(preset: Option<PresetArg>, file: Option<&Path>) -> Result<(Con
 
 /// Prints a configuration as TOML.
 pub fn print_config(args: &ConfigArgs) -> Result<()> {
-    let (config, preset) = match &args.state {
+    let (config, preset, recorded_hash) = match &args.state {
         Some(dir) => {
             let meta = StateDir::new(dir).read_meta()?;
             // States made before the default changed started from a preset
             // the command always recorded; `paper` was the default then.
             let preset = meta.preset.as_deref().and_then(|p| p.parse().ok());
-            (meta.config, preset.unwrap_or(Preset::Paper))
+            (meta.config, preset.unwrap_or(Preset::Paper), Some(meta.config_hash))
         }
-        None => resolve_config(args.preset, args.config.as_deref())?,
+        None => {
+            let (config, preset) = resolve_config(args.preset, args.config.as_deref())?;
+            (config, preset, None)
+        }
     };
     let checked = config.check()?;
+    if let Some(recorded) = recorded_hash.filter(|h| *h != checked.hash()) {
+        // Printed anyway, to help repair it; `run` refuses such a state.
+        warn!(
+            "the state's configuration hashes to {} but its config_hash says {recorded}: it \
+             was edited by hand, and `darkdca run` refuses this state",
+            checked.hash()
+        );
+    }
     let text = checked.to_toml_string();
     // The preset line makes the file mean the same when passed back with
     // --config: optional settings left unset are not written in TOML.
@@ -600,11 +669,18 @@ mod tests {
     #[test]
     fn the_closing_line_names_what_the_inputs_lost() {
         assert_eq!(InputTotals::default().describe(), "");
-        let t = InputTotals { n_records: 5, n_outliers: 2, n_late: 3, n_files_skipped: 1 };
+        let t = InputTotals {
+            n_records: 5,
+            n_outliers: 2,
+            n_late: 3,
+            n_outside: 4,
+            n_files_skipped: 1,
+        };
         assert_eq!(
             t.describe(),
             "; input: 1 unreadable file(s) skipped, 2 record(s) with an outlier timestamp \
-             skipped, 3 record(s) left out for arriving after their day was closed"
+             skipped, 3 record(s) left out for arriving after their day was closed, 4 \
+             record(s) not addressed to the telescope left out"
         );
     }
 }

@@ -369,6 +369,7 @@ fn a_state_configuration_prints_as_a_file_that_means_it() {
     let o = darkdca(&["config", "--state", s(&state)]);
     assert!(o.status.success(), "{}", text(&o));
     let printed = String::from_utf8_lossy(&o.stdout).into_owned();
+    assert!(!String::from_utf8_lossy(&o.stderr).contains("config_hash"), "{}", text(&o));
     assert!(printed.contains("\npreset = \"recommended\"\n"), "{printed}");
     assert!(printed.contains("vector_size = 16"), "{printed}");
     assert_eq!(hash_of(&passed_back(&printed)), hash_of(&printed));
@@ -386,6 +387,9 @@ fn a_state_configuration_prints_as_a_file_that_means_it() {
     let o = darkdca(&["config", "--state", s(&state)]);
     assert!(o.status.success(), "{}", text(&o));
     let printed = String::from_utf8_lossy(&o.stdout).into_owned();
+    // The edit left config_hash behind: said, since `run` refuses it.
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("but its config_hash says") && err.contains("refuses"), "{err}");
     assert!(printed.contains("made with preset \"recommended\""), "{printed}");
     assert!(printed.contains("\npreset = \"paper\"\n"), "{printed}");
     for field in ["min_samples", "novelty_max_known_share"] {

@@ -297,6 +297,80 @@ fn the_state_and_the_outputs_must_be_two_directories() {
         "--no-report",
     ]);
     assert!(o.status.success(), "{}", text(&o));
+    // `report` refuses the same, in the same words.
+    let o = darkdca(&["report", "--state", s(&inner), "--out", s(&inner.join("."))]);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    assert!(text(&o).contains("--state and --out are the same directory"), "{}", text(&o));
+    assert!(!inner.join("index.html").exists() && !inner.join("report_input.json").exists());
+}
+
+#[test]
+fn a_state_that_lost_its_meta_json_is_refused_and_keeps_its_files() {
+    let t = Setup::new();
+    for d in 0..2 {
+        assert!(t.run_day(d).status.success());
+    }
+    std::fs::remove_file(t.state.join("meta.json")).unwrap();
+    std::fs::write(t.state.join("archive-2024.bin"), "the user's archive").unwrap();
+    let names = |dir: &Path| {
+        let mut n: Vec<String> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        n.sort();
+        n
+    };
+    let before = names(&t.state);
+    let o = t.run_day(2);
+    assert_eq!(o.status.code(), Some(3), "{}", text(&o));
+    assert!(text(&o).contains("no meta.json but holds clustered-2.bin"), "{}", text(&o));
+    assert_eq!(names(&t.state), before);
+    assert_eq!(std::fs::read(t.state.join("archive-2024.bin")).unwrap(), b"the user's archive");
+}
+
+#[test]
+fn a_damaged_earlier_day_stops_the_run_before_the_next_day() {
+    let t = Setup::new();
+    for d in 0..2 {
+        assert!(t.run_day(d).status.success());
+    }
+    let path = t.state.join("days/2026-01-01.json");
+    let good = std::fs::read(&path).unwrap();
+    let meta = std::fs::read(t.state.join("meta.json")).unwrap();
+    for damaged in [Some(&good[..good.len() / 2]), None] {
+        match damaged {
+            Some(bytes) => std::fs::write(&path, bytes).unwrap(),
+            None => std::fs::remove_file(&path).unwrap(),
+        }
+        // With or without the report: the state's record is broken.
+        for extra in [&["--no-report"][..], &[]] {
+            let o = t.run_day_with(2, extra);
+            assert_eq!(o.status.code(), Some(3), "{}", text(&o));
+            assert!(text(&o).contains("2026-01-01.json"), "{}", text(&o));
+            assert_eq!(std::fs::read(t.state.join("meta.json")).unwrap(), meta);
+            assert!(!t.state.join("days/2026-01-03.json").exists());
+        }
+    }
+    std::fs::write(&path, &good).unwrap();
+    assert!(t.run_day(2).status.success());
+}
+
+#[test]
+fn a_report_failing_after_the_day_was_saved_says_the_day_is_in() {
+    let t = Setup::new();
+    assert!(t.run_day(0).status.success());
+    // The report's input cannot replace a folder.
+    std::fs::create_dir_all(t.out.join("report_input.json")).unwrap();
+    let o = t.run_day_with(1, &[]);
+    assert!(!o.status.success(), "{}", text(&o));
+    let wanted = format!(
+        "day 2026-01-02 was processed and saved in the state; only the report failed: \
+         rebuild it with darkdca report --state {} --out {}",
+        t.state.display(),
+        t.out.display()
+    );
+    assert!(text(&o).contains(&wanted), "{}", text(&o));
+    assert_eq!(t.meta()["days"].as_array().unwrap().len(), 2);
 }
 
 #[test]

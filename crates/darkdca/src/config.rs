@@ -13,6 +13,7 @@ use std::str::FromStr;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
+use crate::trace::Prefix;
 
 /// A named set of parameters.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
@@ -116,6 +117,46 @@ pub struct TraceConfig {
     /// apart by those ports, which a cut at 2,500 on a busy day lumps into
     /// `other` with every other sweeper (docs/EVALUATION.md).
     pub top_services: usize,
+    /// The telescope's own address prefixes (CIDR, IPv4 or IPv6, e.g.
+    /// `198.51.100.0/24` or `2001:db8::/48`; a bare address is one host).
+    /// Packets addressed outside all of them, such as a honeypot's own
+    /// replies in its capture, are left out before senders are counted,
+    /// and the run's closing line says how many. Records without a
+    /// destination address (a flow CSV without that column) cannot be
+    /// checked and are kept. Empty (the default, every preset) keeps every
+    /// packet. Set by `darkdca run --telescope`, which replaces this list.
+    /// Their order and repeats do not matter.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub telescope: Vec<String>,
+}
+
+impl TraceConfig {
+    /// The prefixes of [`TraceConfig::telescope`], parsed.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidConfig`] naming `trace.telescope` and the first
+    /// entry that is not a prefix.
+    pub fn telescope_prefixes(&self) -> Result<Vec<Prefix>> {
+        self.telescope
+            .iter()
+            .map(|entry| {
+                entry.parse::<Prefix>().map_err(|e| {
+                    let why = match e {
+                        crate::trace::Error::Params { reason, .. } => reason,
+                        other => other.to_string(),
+                    };
+                    Error::InvalidConfig {
+                        field: "trace.telescope",
+                        reason: format!(
+                            "must hold address prefixes such as 192.0.2.0/24 or \
+                             2001:db8::/48, got {entry:?} ({why})"
+                        ),
+                    }
+                })
+            })
+            .collect()
+    }
 }
 
 /// A [`TraceConfig::top_services`] above the number of services a batch
@@ -463,7 +504,12 @@ impl Config {
 
     fn paper() -> Self {
         Self {
-            trace: TraceConfig { min_packets: 5, batch_seconds: 86_400, top_services: 2500 },
+            trace: TraceConfig {
+                min_packets: 5,
+                batch_seconds: 86_400,
+                top_services: 2500,
+                telescope: Vec::new(),
+            },
             embedding: EmbeddingConfig {
                 vector_size: 200,
                 window: 5,
@@ -559,6 +605,7 @@ impl Config {
         // mean something else.
         let off = |section: &str| -> Vec<String> {
             match section {
+                "trace" if self.trace.telescope.is_empty() => vec!["telescope = []".to_owned()],
                 "embedding" if self.embedding.forget == 0.0 => vec!["forget = 0.0".to_owned()],
                 "clustering" => [
                     ("min_support", self.clustering.min_support),
@@ -686,6 +733,13 @@ impl Config {
         let t = &self.trace;
         at_least("trace.batch_seconds", u64::from(t.batch_seconds), 1)?;
         at_least("trace.top_services", t.top_services as u64, 1)?;
+        // Written in their canonical form (host bits cleared), sorted and
+        // without repeats, so that two spellings or orders of the same
+        // prefixes give the same hash.
+        let mut telescope: Vec<String> =
+            t.telescope_prefixes()?.iter().map(ToString::to_string).collect();
+        telescope.sort_unstable();
+        telescope.dedup();
 
         let e = &self.embedding;
         at_least("embedding.vector_size", e.vector_size as u64, 1)?;
@@ -825,6 +879,7 @@ impl Config {
 
         at_least("profile.top_n", self.profile.top_n as u64, 1)?;
         let mut config = self;
+        config.trace.telescope = telescope;
         // Above 1 is the rule turned off, as a file says it.
         if config.tracking.novelty_confirm_silhouette.is_some_and(|s| s > 1.0) {
             config.tracking.novelty_confirm_silhouette = None;
@@ -858,7 +913,20 @@ fn parse_patch(
             }
             serde_json::to_value(value).map_err(|e| syntax(e.to_string()))?
         }
-        Format::Json => serde_json::from_str(text).map_err(|e| syntax(e.to_string()))?,
+        Format::Json => {
+            // The path names the field of a value the parser itself refuses
+            // (a number out of range such as 1e400), as TOML errors do.
+            let mut de = serde_json::Deserializer::from_str(text);
+            serde_path_to_error::deserialize(&mut de).map_err(|e| {
+                let at = e.path().to_string();
+                let inner = e.into_inner();
+                if at.is_empty() || at == "." {
+                    syntax(inner.to_string())
+                } else {
+                    syntax(format!("{at}: {inner}"))
+                }
+            })?
+        }
     };
     let named = match patch.as_object_mut().and_then(|o| o.remove("preset")) {
         None => None,
@@ -1224,6 +1292,61 @@ mod tests {
     }
 
     #[test]
+    fn telescope_prefixes_are_optional_in_files_and_checked() {
+        // Empty by default in every preset, and left out of files and
+        // hashes then, so that states made before the field keep their hash.
+        for p in Preset::ALL {
+            assert!(Config::preset(p).trace.telescope.is_empty(), "{p}");
+        }
+        let paper = Config::preset(Preset::Paper);
+        let json = serde_json::to_string(&paper).unwrap();
+        assert!(!json.contains("telescope"), "{json}");
+        let back: Config = serde_json::from_str(&json).unwrap();
+        assert_eq!(back, paper);
+        // The hash of a configuration without the field, as stored before it.
+        let before = "{\"trace\": {\"min_packets\": 5}}";
+        let a = Config::from_json_str(before).unwrap().check().unwrap();
+        assert_eq!(a.hash(), Config::default().check().unwrap().hash());
+        let text = Config::default().check().unwrap().to_toml_string();
+        assert!(text.contains("\ntelescope = []\n"), "{text}");
+        assert_eq!(Config::from_toml_str(&text).unwrap(), Config::default());
+
+        // Set in a file: IPv4 and IPv6, written back in canonical form.
+        let c = Config::from_toml_str(
+            "[trace]\ntelescope = [\"198.51.100.77/24\", \"2001:db8::/48\", \"192.0.2.1\"]\n",
+        )
+        .unwrap();
+        let checked = c.check().unwrap();
+        assert_eq!(checked.trace.telescope, ["192.0.2.1/32", "198.51.100.0/24", "2001:db8::/48"]);
+        // In another order and repeated: the same configuration.
+        let c = Config::from_toml_str(
+            "[trace]\ntelescope = [\"2001:db8::/48\", \"192.0.2.1/32\", \"198.51.100.0/24\", \
+             \"198.51.100.9/24\"]\n",
+        )
+        .unwrap();
+        assert_eq!(c.check().unwrap().hash(), checked.hash());
+        assert_ne!(checked.hash(), a.hash());
+        let text = checked.to_toml_string();
+        assert!(!text.contains("telescope = []"), "{text}");
+        let again = Config::from_toml_str(&text).unwrap().check().unwrap();
+        assert_eq!(again.hash(), checked.hash());
+        let c = Config::from_json_str("{\"trace\": {\"telescope\": [\"198.51.100.0/24\"]}}");
+        assert_eq!(c.unwrap().trace.telescope, ["198.51.100.0/24"]);
+
+        for bad in ["10.0.0.0/33", "198.51.100.0/x", "telescope", "", "2001:db8::/129"] {
+            let mut c = Config::default();
+            c.trace.telescope = vec!["192.0.2.0/24".to_owned(), bad.to_owned()];
+            match c.check() {
+                Err(Error::InvalidConfig { field, reason }) => {
+                    assert_eq!(field, "trace.telescope");
+                    assert!(reason.contains(&format!("{bad:?}")), "{bad}: {reason}");
+                }
+                other => panic!("{bad}: {other:?}"),
+            }
+        }
+    }
+
+    #[test]
     fn the_default_is_the_recommended_preset() {
         assert_eq!(Preset::default(), Preset::Recommended);
         assert_eq!(Config::default(), Config::preset(Preset::Recommended));
@@ -1565,6 +1688,9 @@ mod tests {
         assert!(m.starts_with("tracking.look_back_min_lag: "), "{m}");
         let m = syntax_message("{\"clustering\": 3}", true);
         assert!(m.starts_with("clustering: "), "{m}");
+        // A number JSON cannot hold is refused by the parser itself.
+        let m = syntax_message("{\"clustering\": {\"min_support\": 1e400}}", true);
+        assert!(m.starts_with("clustering.min_support: number out of range"), "{m}");
     }
 
     #[test]

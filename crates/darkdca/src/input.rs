@@ -176,15 +176,21 @@ impl DayStream {
     /// A stream cutting batches as the configuration says, tolerating
     /// records up to `max_disorder_ns` out of time order (records later
     /// than that after their batch closed are dropped and counted).
+    /// Packets addressed outside the telescope's prefixes
+    /// (`trace.telescope`, when set) are left out and counted in
+    /// [`BatchReport::n_outside`] of [`DayStream::report`].
     ///
     /// # Errors
     ///
-    /// [`Error::Trace`] when the batcher rejects the parameters.
+    /// [`Error::InvalidConfig`] for an entry of `trace.telescope` that is
+    /// not a prefix, [`Error::Trace`] when the batcher rejects the
+    /// parameters.
     pub fn new(config: &Config, max_disorder_ns: i64) -> Result<Self> {
         let window_ns = i64::from(config.trace.batch_seconds) * 1_000_000_000;
         let params = BatchParams::default()
             .window_ns(window_ns)
             .max_disorder_ns(max_disorder_ns)
+            .telescope(config.trace.telescope_prefixes()?)
             .n_top_ports(8);
         let batcher = Batcher::new(params).map_err(|source| Error::Trace { source })?;
         Ok(Self { batcher, window_ns, tables: BTreeMap::new(), n_out_of_range: 0 })
@@ -219,9 +225,12 @@ impl DayStream {
     }
 
     fn push_checked(&mut self, rec: &PacketRecord) {
-        let before = self.batcher.report().n_late_dropped;
+        // A record the batcher leaves out (too late for its batch, or not
+        // addressed to the telescope) has no place in the activity either.
+        let left_out = |r: &BatchReport| r.n_late_dropped + r.n_outside;
+        let before = left_out(self.batcher.report());
         self.batcher.push(rec);
-        if self.batcher.report().n_late_dropped == before {
+        if left_out(self.batcher.report()) == before {
             let start = rec.ts_ns.div_euclid(self.window_ns) * self.window_ns;
             let window = self.window_ns;
             self.tables.entry(start).or_insert_with(|| ActivityTable::new(start, window)).add(rec);
@@ -269,5 +278,63 @@ impl DayBatch {
     #[must_use]
     pub fn batch_id(&self, batch_seconds: u32) -> u64 {
         batch_id_of(self.batch.id().0, batch_seconds)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::net::Ipv4Addr;
+
+    use super::*;
+
+    fn packet(ts_ns: i64, src: [u8; 4], dst: [u8; 4]) -> PacketRecord {
+        PacketRecord {
+            ts_ns,
+            src: trace::Addr::V4(Ipv4Addr::from(src)),
+            dst: Some(trace::Addr::V4(Ipv4Addr::from(dst))),
+            proto: trace::proto::TCP,
+            src_port: Some(40_000),
+            dst_port: Some(23),
+            tcp_flags: None,
+            tcp_seq: None,
+            len: 40,
+            count: 1,
+            mirai_label: None,
+        }
+    }
+
+    #[test]
+    fn packets_not_addressed_to_the_telescope_are_left_out_and_counted() {
+        let mut config = Config::default();
+        config.trace.telescope = vec!["198.51.100.0/24".to_owned()];
+        let mut stream = DayStream::new(&config, 0).unwrap();
+        let scanner = [203, 0, 113, 7];
+        let sensor = [198, 51, 100, 9];
+        for i in 0..3 {
+            stream.push(&packet(i * 1_000_000_000, scanner, sensor));
+            // The sensor's reply goes out of the telescope.
+            stream.push(&packet(i * 1_000_000_000 + 1, sensor, scanner));
+        }
+        assert_eq!(stream.report().n_outside, 3);
+        let days = stream.finish();
+        assert_eq!(days.len(), 1);
+        let day = &days[0];
+        assert_eq!(day.batch.n_senders(), 1, "only the scanner sends to the telescope");
+        assert!(day.batch.sender(&trace::Addr::V4(Ipv4Addr::from(sensor))).is_none());
+        assert_eq!(day.activity.len(), 1, "the replies have no activity either");
+
+        // Without prefixes every packet counts, as before.
+        let mut stream = DayStream::new(&Config::default(), 0).unwrap();
+        stream.push(&packet(0, sensor, scanner));
+        assert_eq!(stream.report().n_outside, 0);
+        assert_eq!(stream.finish()[0].batch.n_senders(), 1);
+    }
+
+    #[test]
+    fn a_bad_telescope_prefix_names_the_field_and_the_entry() {
+        let mut config = Config::default();
+        config.trace.telescope = vec!["198.51.100.0/24".to_owned(), "10.0.0.0/33".to_owned()];
+        let err = DayStream::new(&config, 0).unwrap_err().to_string();
+        assert!(err.contains("trace.telescope") && err.contains("\"10.0.0.0/33\""), "{err}");
     }
 }

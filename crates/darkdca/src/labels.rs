@@ -1,12 +1,16 @@
 //! Ground truth: labels of known senders, from address lists.
 //!
 //! Two file formats are read:
-//! - CSV `address,label` (a header line is skipped when its first field is
-//!   not an address; fields are trimmed, as DarkVec's `big_gt.csv` has
-//!   trailing spaces), where the address may also be a CIDR prefix;
+//! - CSV `address,label` (a first line is skipped as a header when its
+//!   first field is not an address; fields are trimmed, as DarkVec's
+//!   `big_gt.csv` has trailing spaces), where the address may also be a
+//!   CIDR prefix;
 //! - `ipset restore` text (`create <set> ...` lines are skipped, each
 //!   `add <set> <cidr>` line labels the prefix with the set's name), as the
 //!   acknowledged-scanner lists are published.
+//!
+//! A file that gives no label at all is an error, as a malformed line is:
+//! labels were asked for and none would be used.
 //!
 //! Lookups return the label of the longest matching prefix.
 
@@ -64,12 +68,15 @@ impl GroundTruth {
     ///
     /// # Errors
     ///
-    /// [`Error::BadLabels`] naming the first malformed line.
+    /// [`Error::BadLabels`] naming the first malformed line, or line 1 when
+    /// the text gives no label.
     pub fn add_text(&mut self, text: &str, path: &Path) -> Result<()> {
         let ipset = text.lines().any(|l| {
             let l = l.trim_start();
             l.starts_with("create ") || l.starts_with("add ")
         });
+        let mut header = None;
+        let mut n_labelled = 0;
         for (i, line) in text.lines().enumerate() {
             let bad =
                 |reason: String| Error::BadLabels { path: path.to_owned(), line: i + 1, reason };
@@ -85,6 +92,7 @@ impl GroundTruth {
                         let cidr = words.next().ok_or_else(|| bad("missing address".into()))?;
                         let (addr, len) = parse_cidr(cidr).map_err(bad)?;
                         self.insert(addr, len, set);
+                        n_labelled += 1;
                     }
                     _ => continue,
                 }
@@ -93,12 +101,30 @@ impl GroundTruth {
                 let addr = fields.next().unwrap_or_default().trim();
                 let label = fields.next().map(str::trim).unwrap_or_default();
                 match parse_cidr(addr) {
-                    Ok((addr, len)) if !label.is_empty() => self.insert(addr, len, label),
+                    Ok((addr, len)) if !label.is_empty() => {
+                        self.insert(addr, len, label);
+                        n_labelled += 1;
+                    }
                     Ok(_) => return Err(bad("missing label".into())),
-                    Err(_) if i == 0 => continue,
+                    // A bad prefix of an address (`1.2.3.0/33`) is a bad
+                    // line, not a header.
+                    Err(_) if i == 0 && !is_address(addr) => header = Some(line),
                     Err(e) => return Err(bad(e)),
                 }
             }
+        }
+        if n_labelled == 0 {
+            let reason = match header {
+                Some(h) => format!(
+                    "no label in the file: line 1 ({h:?}) was read as a header, as {:?} is not an address, and no line after it gives a label",
+                    h.split([',', ';', '\t']).next().unwrap_or_default().trim()
+                ),
+                None if ipset => {
+                    "no label in the file: it has no `add <set> <address>` line".into()
+                }
+                None => "no label in the file: it has no `address,label` line".into(),
+            };
+            return Err(Error::BadLabels { path: path.to_owned(), line: 1, reason });
         }
         Ok(())
     }
@@ -171,6 +197,12 @@ fn mask(bits: u128, len: u8, v6: bool) -> u128 {
     if drop >= 128 { 0 } else { (bits >> drop) << drop }
 }
 
+/// Whether `s` is an address, or an address followed by `/` and anything.
+fn is_address(s: &str) -> bool {
+    let addr = s.split_once('/').map_or(s, |(a, _)| a);
+    addr.trim().parse::<IpAddr>().is_ok()
+}
+
 /// Parses `a.b.c.d`, `a.b.c.d/n`, an IPv6 address or an IPv6 prefix.
 fn parse_cidr(s: &str) -> std::result::Result<(IpAddr, u8), String> {
     let (addr, len) = match s.split_once('/') {
@@ -241,6 +273,28 @@ mod tests {
         assert!(matches!(err, Error::BadLabels { line: 2, .. }));
         let err = gt.add_text("ip,class\n1.2.3.4\n", Path::new("f.csv")).unwrap_err();
         assert!(matches!(err, Error::BadLabels { line: 2, .. }));
+    }
+
+    #[test]
+    fn a_file_without_labels_is_an_error() {
+        // One line with a bad prefix: a bad line, not a header.
+        let mut gt = GroundTruth::new();
+        let err = gt.add_text("1.2.3.0/33,a\n", Path::new("one.csv")).unwrap_err();
+        let text = err.to_string();
+        assert!(matches!(err, Error::BadLabels { line: 1, .. }), "{err:?}");
+        assert!(text.contains("one.csv") && text.contains("bad prefix length"), "{text}");
+        // A header alone, an empty file, an ipset file without `add`.
+        for (file, needle) in [
+            ("ip,class\n", "\"ip\" is not an address"),
+            ("\n# nothing yet\n", "no `address,label` line"),
+            ("create s hash:net family inet\n", "no `add <set> <address>` line"),
+        ] {
+            let err = gt.add_text(file, Path::new("empty.csv")).unwrap_err();
+            let text = err.to_string();
+            assert!(matches!(err, Error::BadLabels { line: 1, .. }), "{file:?}: {err:?}");
+            assert!(text.contains("no label in the file") && text.contains(needle), "{text}");
+        }
+        assert!(gt.is_empty());
     }
 
     #[test]

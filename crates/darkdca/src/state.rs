@@ -79,6 +79,13 @@ pub const BLOB_FORMAT_VERSION: u32 = 1;
 /// Magic, version, payload length, checksum.
 const BLOB_HEADER_LEN: usize = 8 + 4 + 8 + 8;
 
+/// The blobs of a generation, `<name>-<gen>.bin`: the only `.bin` files
+/// darkdca writes into a state, and the only ones a commit removes.
+pub const BLOB_NAMES: [&str; 3] = ["model", "tracker", "clustered"];
+
+/// The name of [`StateLock`]'s file in the state directory.
+const LOCK_FILE: &str = "lock";
+
 /// Run metadata, `meta.json`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RunMeta {
@@ -222,6 +229,55 @@ impl StateDir {
     #[must_use]
     pub fn exists(&self) -> bool {
         self.meta_path().is_file()
+    }
+
+    /// Checks that a new state may be made here: the directory does not
+    /// exist, or holds nothing but what a run that never committed leaves
+    /// behind. Such a run took the lock, then died before `meta.json` was
+    /// first written (it is written before anything else, see
+    /// [`crate::Pipeline::create`]): only `lock` and the temporary files
+    /// of [`write_atomic`] can be there. Anything else (a state whose
+    /// `meta.json` was lost, the user's own files) would be mixed with the
+    /// new state, and its blobs removed by the first commit.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::NotAState`] naming what the directory holds,
+    /// [`Error::Io`] when it cannot be listed.
+    pub fn check_fresh(&self) -> Result<()> {
+        let entries = match fs::read_dir(&self.root) {
+            Ok(entries) => entries,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+            Err(e) => return Err(Error::io(&self.root, e)),
+        };
+        let mut foreign = Vec::new();
+        for entry in entries {
+            let name = entry.map_err(|e| Error::io(&self.root, e))?.file_name();
+            let name = name.to_string_lossy();
+            if name != LOCK_FILE && !is_temp_name(&name) {
+                foreign.push(name.into_owned());
+            }
+        }
+        if foreign.is_empty() {
+            return Ok(());
+        }
+        // darkdca's own names first: they tell a state that lost its
+        // meta.json.
+        let ours = |n: &str| n == "days" || blob_generation(n).is_some();
+        foreign.sort_by(|a, b| ours(b).cmp(&ours(a)).then_with(|| a.cmp(b)));
+        let more = match foreign.len() {
+            1 => String::new(),
+            2 => " and 1 more file".to_owned(),
+            n => format!(" and {} more files", n - 1),
+        };
+        Err(Error::NotAState {
+            path: self.root.clone(),
+            reason: format!(
+                "it has no meta.json but holds {}{more}; restore meta.json, or give an empty \
+                 or new folder",
+                foreign[0]
+            ),
+        })
     }
 
     /// Reads `meta.json`, checking the format version first.
@@ -378,6 +434,33 @@ impl StateDir {
                     decode_reason(&source, usize::try_from(size).unwrap_or(0), "the model");
                 Error::CorruptState { path, reason }
             }
+            // These name the file themselves; the error names it already.
+            word2vec::Error::BadMagic { .. } => Error::CorruptState {
+                path,
+                reason: "not a model file: it does not start with the model's magic number \
+                         (damaged, or not written by darkdca)"
+                    .into(),
+            },
+            word2vec::Error::UnsupportedVersion { found, expected, .. } => Error::CorruptState {
+                path,
+                reason: format!(
+                    "model format version {found}, this build reads version {expected} \
+                     (damaged, or written by another darkdca version)"
+                ),
+            },
+            word2vec::Error::Truncated { found, expected, .. } => Error::CorruptState {
+                path,
+                reason: format!("truncated: {found} of {expected} bytes present"),
+            },
+            word2vec::Error::Corrupt { .. } => Error::CorruptState {
+                path,
+                reason: "checksum mismatch: the content was changed or damaged after it was \
+                         written"
+                    .into(),
+            },
+            word2vec::Error::Inconsistent { what, .. } => {
+                Error::CorruptState { path, reason: format!("the model is inconsistent: {what}") }
+            }
             e => Error::CorruptState { path, reason: crate::error::chain_text(&e) },
         })
     }
@@ -416,6 +499,34 @@ impl StateDir {
     /// Those of [`StateDir::read_day`], and [`Error::CorruptState`] naming
     /// the file on a checksum mismatch.
     pub fn read_day_of(&self, entry: &DayEntry) -> Result<DayResult> {
+        let bytes = self.checked_day_bytes(entry)?;
+        serde_json::from_slice(&bytes).map_err(|e| Error::CorruptState {
+            path: self.day_path(&entry.day),
+            reason: format!("not a valid day result: {e}"),
+        })
+    }
+
+    /// Checks that the result of every day `meta` lists is there as it
+    /// was written: its checksum when the entry has one, else that it
+    /// decodes (states written before the checksum existed).
+    ///
+    /// # Errors
+    ///
+    /// Those of [`StateDir::read_day_of`], for the first day that fails.
+    pub fn check_days(&self, meta: &RunMeta) -> Result<()> {
+        for entry in &meta.days {
+            if entry.checksum.is_some() {
+                self.checked_day_bytes(entry)?;
+            } else {
+                self.read_day_of(entry)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// The bytes of the day `entry` describes, checked against the entry's
+    /// checksum when it has one.
+    fn checked_day_bytes(&self, entry: &DayEntry) -> Result<Vec<u8>> {
         let path = self.day_path(&entry.day);
         let bytes = read_state_file(&path)?;
         if let Some(want) = &entry.checksum {
@@ -430,10 +541,7 @@ impl StateDir {
                 });
             }
         }
-        serde_json::from_slice(&bytes).map_err(|e| Error::CorruptState {
-            path,
-            reason: format!("not a valid day result: {e}"),
-        })
+        Ok(bytes)
     }
 
     /// Commits `meta` (whose generation's blobs must already be written),
@@ -457,15 +565,16 @@ impl StateDir {
     }
 
     /// Best-effort removal of blobs of other generations (left over by an
-    /// interrupted save or superseded by a commit).
+    /// interrupted save or superseded by a commit). Only the names darkdca
+    /// writes ([`BLOB_NAMES`]) are touched: other files in the directory
+    /// stay, whatever their name.
     fn remove_stale_blobs(&self, keep: u64) {
         let Ok(entries) = fs::read_dir(&self.root) else { return };
         for entry in entries.flatten() {
             let name = entry.file_name();
             let Some(name) = name.to_str() else { continue };
-            let Some(stem) = name.strip_suffix(".bin") else { continue };
-            let Some((_, generation)) = stem.rsplit_once('-') else { continue };
-            if generation.parse::<u64>().is_ok_and(|g| g != keep) {
+            let Some(generation) = blob_generation(name) else { continue };
+            if generation != keep && entry.path().is_file() {
                 // A leftover file only costs disk space; ignore failures.
                 let _ = fs::remove_file(entry.path());
             }
@@ -501,7 +610,8 @@ impl StateLock {
             });
         }
         fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
-        let path = dir.join("lock");
+        let path = dir.join(LOCK_FILE);
+        let mut pid = 0;
         for _ in 0..2 {
             match fs::OpenOptions::new().write(true).create_new(true).open(&path) {
                 Ok(mut f) => {
@@ -511,10 +621,7 @@ impl StateLock {
                     return Ok(Self { path });
                 }
                 Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
-                    let pid = fs::read_to_string(&path)
-                        .ok()
-                        .and_then(|t| t.trim().parse::<u32>().ok())
-                        .unwrap_or(0);
+                    pid = lock_owner(&path)?;
                     if !is_stale(pid) {
                         return Err(Error::StateInUse { path: dir.to_owned(), pid });
                     }
@@ -527,8 +634,44 @@ impl StateLock {
                 Err(e) => return Err(Error::io(&path, e)),
             }
         }
-        Err(Error::StateInUse { path: dir.to_owned(), pid: 0 })
+        // Taken over twice, and each time another run took it first.
+        Err(Error::StateInUse { path: dir.to_owned(), pid })
     }
+}
+
+/// The process id in the lock file at `path`.
+///
+/// # Errors
+///
+/// [`Error::CorruptState`] naming the file when it holds anything but a
+/// process id, [`Error::Io`] when it cannot be read.
+fn lock_owner(path: &Path) -> Result<u32> {
+    let bytes = fs::read(path).map_err(|e| Error::io(path, e))?;
+    let text = String::from_utf8_lossy(&bytes);
+    if let Ok(pid) = text.trim().parse::<u32>()
+        && pid > 0
+    {
+        return Ok(pid);
+    }
+    let holds = if text.trim().is_empty() {
+        // A run writes its pid just after creating the file.
+        "no process id (a darkdca run may be starting, or one stopped while taking the lock)"
+            .to_owned()
+    } else {
+        const SHOWN: usize = 40;
+        let line = text.trim();
+        let shown: String = line.chars().take(SHOWN).collect();
+        let cut = if shown.len() < line.len() { "..." } else { "" };
+        format!("{shown:?}{cut}, not the process id darkdca writes there")
+    };
+    Err(Error::CorruptState {
+        path: path.to_owned(),
+        reason: format!(
+            "the lock file holds {holds}; if no darkdca run is using this state, remove {} \
+             and run again",
+            path.display()
+        ),
+    })
 }
 
 impl Drop for StateLock {
@@ -551,12 +694,36 @@ fn is_stale(pid: u32) -> bool {
 /// setting.
 #[must_use]
 pub fn config_differences(stored: &Config, given: &Config) -> Vec<String> {
-    let (Ok(a), Ok(b)) = (serde_json::to_value(stored), serde_json::to_value(given)) else {
+    let (Some(a), Some(b)) = (config_value(stored), config_value(given)) else {
         return Vec::new();
     };
     let mut out = Vec::new();
     diff_values("", &a, &b, &mut out);
     out
+}
+
+/// `config` as JSON with every field shown: the fields left out of JSON
+/// files and hashes at their off value are put back with the value
+/// [`Config::to_toml_string`] writes for them (as `darkdca config` prints
+/// them), so that a difference shows e.g. `0.0` rather than `unset`.
+/// Optional fields left unset stay out (`unset`).
+fn config_value(config: &Config) -> Option<serde_json::Value> {
+    let mut value = serde_json::to_value(config).ok()?;
+    let file: toml::Table = toml::from_str(&config.to_toml_string()).ok()?;
+    for (section, keys) in file {
+        let toml::Value::Table(keys) = keys else { continue };
+        let Some(o) = value.get_mut(&section).and_then(serde_json::Value::as_object_mut) else {
+            continue;
+        };
+        for (key, v) in keys {
+            if !o.contains_key(&key)
+                && let Ok(v) = serde_json::to_value(v)
+            {
+                o.insert(key, v);
+            }
+        }
+    }
+    Some(value)
 }
 
 fn diff_values(prefix: &str, a: &serde_json::Value, b: &serde_json::Value, out: &mut Vec<String>) {
@@ -602,6 +769,24 @@ pub fn config_mismatch(
 /// The bytes of `days/<day>.json`.
 fn day_json(r: &DayResult) -> serde_json::Result<Vec<u8>> {
     serde_json::to_vec(r)
+}
+
+/// The generation of a blob's file name, `<name>-<gen>.bin` with a name
+/// of [`BLOB_NAMES`]; `None` for any other name.
+fn blob_generation(file_name: &str) -> Option<u64> {
+    let (blob, generation) = file_name.strip_suffix(".bin")?.rsplit_once('-')?;
+    // Digits only: `u64::from_str` also takes a leading `+`.
+    let digits = !generation.is_empty() && generation.bytes().all(|b| b.is_ascii_digit());
+    if BLOB_NAMES.contains(&blob) && digits { generation.parse().ok() } else { None }
+}
+
+/// Whether `name` is a temporary file of an atomic write: `.<file>.tmp-<pid>`
+/// ([`write_atomic`]) or `.<file>.tmp.<pid>` (the word2vec crate's, for the
+/// model).
+fn is_temp_name(name: &str) -> bool {
+    let Some(rest) = name.strip_prefix('.') else { return false };
+    let pid = rest.rsplit_once(".tmp-").or_else(|| rest.rsplit_once(".tmp.")).map(|(_, p)| p);
+    pid.is_some_and(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()))
 }
 
 /// Reads a state file; a missing one is [`Error::CorruptState`].
@@ -778,6 +963,98 @@ mod tests {
     }
 
     #[test]
+    fn a_commit_removes_only_the_blobs_darkdca_writes() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = StateDir::new(dir.path());
+        let theirs = ["archive-2024.bin", "notes-3.bin", "tracker-x.bin", "model-+2.bin"];
+        for name in theirs {
+            fs::write(dir.path().join(name), name).unwrap();
+        }
+        for name in BLOB_NAMES {
+            s.write_blob(name, 1, b"old").unwrap();
+            s.write_blob(name, 2, b"new").unwrap();
+        }
+        s.commit(&meta(2)).unwrap();
+        for name in theirs {
+            assert_eq!(fs::read_to_string(dir.path().join(name)).unwrap(), name);
+        }
+        for name in BLOB_NAMES {
+            assert!(!dir.path().join(format!("{name}-1.bin")).exists(), "{name}-1.bin");
+            assert!(dir.path().join(format!("{name}-2.bin")).is_file(), "{name}-2.bin");
+        }
+    }
+
+    #[test]
+    fn a_folder_without_meta_json_is_new_only_if_a_failed_run_could_have_left_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = StateDir::new(dir.path().join("state"));
+        s.check_fresh().unwrap();
+        fs::create_dir(s.path()).unwrap();
+        s.check_fresh().unwrap();
+        for name in [LOCK_FILE, ".meta.json.tmp-4242", ".model-1.bin.tmp.4242"] {
+            fs::write(s.path().join(name), "x").unwrap();
+        }
+        s.check_fresh().unwrap();
+        for name in ["notes.txt", "archive-2024.bin", "model-7.bin", ".meta.json.tmp-"] {
+            fs::write(s.path().join(name), "x").unwrap();
+        }
+        let err = s.check_fresh().unwrap_err();
+        let msg = err.to_string();
+        assert!(matches!(err, Error::NotAState { .. }), "{msg}");
+        assert!(msg.contains("no meta.json but holds model-7.bin and 3 more files"), "{msg}");
+        assert!(msg.contains("restore meta.json"), "{msg}");
+        // One file is named alone.
+        let other = tempfile::tempdir().unwrap();
+        fs::create_dir(other.path().join("days")).unwrap();
+        let msg = StateDir::new(other.path()).check_fresh().unwrap_err().to_string();
+        assert!(msg.contains("holds days;"), "{msg}");
+    }
+
+    #[test]
+    fn a_lock_file_without_a_process_id_is_named_with_what_it_holds() {
+        let dir = tempfile::tempdir().unwrap();
+        let lock = dir.path().join(LOCK_FILE);
+        for (content, shown) in [("hello\n", "\"hello\""), ("", "no process id"), ("0\n", "\"0\"")]
+        {
+            fs::write(&lock, content).unwrap();
+            let err = StateLock::acquire(dir.path()).unwrap_err();
+            let msg = err.to_string();
+            assert!(
+                matches!(&err, Error::CorruptState { path, .. } if *path == lock),
+                "{content:?}: {msg}"
+            );
+            assert!(msg.contains(shown) && !msg.contains("pid 0"), "{content:?}: {msg}");
+            assert!(msg.contains(&format!("remove {}", lock.display())), "{msg}");
+            // Left as it is, for the user to decide.
+            assert_eq!(fs::read_to_string(&lock).unwrap(), content);
+        }
+        fs::remove_file(&lock).unwrap();
+        let held = StateLock::acquire(dir.path()).unwrap();
+        let err = StateLock::acquire(dir.path()).unwrap_err();
+        assert!(matches!(err, Error::StateInUse { pid, .. } if pid == std::process::id()), "{err}");
+        drop(held);
+    }
+
+    #[test]
+    fn a_damaged_model_is_named_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = StateDir::new(dir.path());
+        let path = dir.path().join("model-1.bin");
+        let mut truncated = b"DDCW2VM\0".to_vec();
+        truncated.extend_from_slice(&1u32.to_le_bytes());
+        for (bytes, reason) in [
+            (b"not a model".to_vec(), "magic number"),
+            (truncated.clone(), "truncated"),
+            ([truncated.as_slice(), &[0; 16]].concat(), "checksum mismatch"),
+        ] {
+            fs::write(&path, &bytes).unwrap();
+            let msg = s.load_model(1).unwrap_err().to_string();
+            assert_eq!(msg.matches("model-1.bin").count(), 1, "{msg}");
+            assert!(msg.contains(reason), "{msg}");
+        }
+    }
+
+    #[test]
     fn an_edited_meta_json_is_refused_and_one_without_checksum_is_read() {
         let dir = tempfile::tempdir().unwrap();
         let s = StateDir::new(dir.path());
@@ -944,6 +1221,36 @@ mod tests {
             ]
         );
         assert!(config_differences(&a, &a).is_empty());
+        // Fields left out of files when off show their value, not `unset`.
+        let mut c = a.clone();
+        c.embedding.forget = 0.5;
+        c.clustering.min_support = 0.25;
+        c.clustering.new_cluster_min_probability = 0.5;
+        c.tracking.novelty_confirm_batches = 2;
+        c.tracking.novelty_wait_inactive = 3;
+        c.tracking.novelty_confirm_silhouette = Some(0.5);
+        let mut d = config_differences(&a, &c);
+        d.sort();
+        assert_eq!(
+            d,
+            [
+                "clustering.min_support (state: 0.0, given: 0.25)",
+                "clustering.new_cluster_min_probability (state: 0.0, given: 0.5)",
+                "embedding.forget (state: 0.0, given: 0.5)",
+                "tracking.novelty_confirm_batches (state: 0, given: 2)",
+                "tracking.novelty_confirm_silhouette (state: 2.0, given: 0.5)",
+                "tracking.novelty_wait_inactive (state: 0, given: 3)",
+            ]
+        );
+        // Every field `config --state` writes is compared.
+        let toml: toml::Table = toml::from_str(&a.to_toml_string()).unwrap();
+        let json = config_value(&a).unwrap();
+        for (section, keys) in &toml {
+            let keys = keys.as_table().unwrap_or_else(|| panic!("{section} is not a section"));
+            for key in keys.keys() {
+                assert!(json[section].get(key).is_some(), "{section}.{key}");
+            }
+        }
         let err = config_mismatch(
             Path::new("st"),
             &a.check().unwrap(),

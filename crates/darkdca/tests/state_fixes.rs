@@ -1,4 +1,5 @@
-//! Regression tests of the state directory: states without a model yet.
+//! Regression tests of the state directory: states without a model yet, a
+//! folder that lost its `meta.json`, damaged day results.
 
 mod common;
 
@@ -86,4 +87,77 @@ fn window_is_bounded_and_nan_names_its_field() {
     assert!(ok.is_ok());
     let err = Config::from_toml_str("[tracking]\nmatch_threshold = nan\n").unwrap_err();
     assert!(err.to_string().contains("tracking.match_threshold"), "{err}");
+}
+
+/// A state at `dir` holding the quiet days 0 and 1.
+fn two_quiet_days(dir: &std::path::Path) {
+    let mut p = Pipeline::create(dir, config(), None).unwrap();
+    for d in 0..2 {
+        p.process_records(&quiet_day(d)).unwrap();
+        p.save().unwrap();
+    }
+}
+
+#[test]
+fn a_folder_that_lost_its_meta_json_is_not_taken_for_a_new_state() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("state");
+    two_quiet_days(&state);
+    std::fs::remove_file(state.join("meta.json")).unwrap();
+    std::fs::write(state.join("archive-2024.bin"), "the user's").unwrap();
+    let before = listing(&state);
+    assert!(before.contains(&"tracker-2.bin".to_owned()), "{before:?}");
+    for err in [
+        Pipeline::create(&state, config(), None).unwrap_err(),
+        Pipeline::open_or_create(&state, config(), None).unwrap_err(),
+    ] {
+        assert!(matches!(err, darkdca::Error::NotAState { .. }), "{err}");
+        assert!(err.to_string().contains("no meta.json but holds clustered-2.bin"), "{err}");
+    }
+    assert_eq!(listing(&state), before);
+
+    // What a first run that stopped before its first commit leaves is fine.
+    let fresh = dir.path().join("fresh");
+    std::fs::create_dir(&fresh).unwrap();
+    std::fs::write(fresh.join(".meta.json.tmp-99"), "{").unwrap();
+    let _lock = darkdca::state::StateLock::acquire(&fresh).unwrap();
+    Pipeline::create(&fresh, config(), None).unwrap();
+}
+
+/// The names in `dir` and in its `days/`, sorted.
+fn listing(dir: &std::path::Path) -> Vec<String> {
+    let mut names: Vec<String> = [dir.to_owned(), dir.join("days")]
+        .iter()
+        .flat_map(|d| std::fs::read_dir(d).unwrap())
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+#[test]
+fn a_damaged_day_result_is_refused_when_the_state_is_reopened() {
+    let dir = tempfile::tempdir().unwrap();
+    two_quiet_days(dir.path());
+    let day = dir
+        .path()
+        .join("days")
+        .join(format!("{}.json", Pipeline::open(dir.path()).unwrap().days()[0].day));
+    let good = std::fs::read(&day).unwrap();
+    std::fs::write(&day, &good[..good.len() / 2]).unwrap();
+    let err = Pipeline::open(dir.path()).unwrap_err();
+    assert!(
+        matches!(&err, darkdca::Error::CorruptState { path, reason }
+            if *path == day && reason.contains("checksum mismatch")),
+        "{err}"
+    );
+    std::fs::remove_file(&day).unwrap();
+    let err = Pipeline::open(dir.path()).unwrap_err();
+    assert!(
+        matches!(&err, darkdca::Error::CorruptState { path, reason }
+            if *path == day && reason.contains("missing")),
+        "{err}"
+    );
+    std::fs::write(&day, &good).unwrap();
+    assert_eq!(Pipeline::open(dir.path()).unwrap().days().len(), 2);
 }

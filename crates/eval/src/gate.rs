@@ -105,6 +105,7 @@ mod tests {
                 start_unix: 0,
                 clusters: vec![cluster(1, &[1, 2, 3, 4], Some(0.9), false)],
                 transitions: vec![],
+                senders: vec![],
             },
             RunDay {
                 start_unix: 86_400,
@@ -113,11 +114,13 @@ mod tests {
                     cluster(3, &[7, 8], Some(0.2), true),
                 ],
                 transitions: vec![(1, Transition::Split)],
+                senders: vec![],
             },
             RunDay {
                 start_unix: 172_800,
                 clusters: vec![cluster(2, &[3, 4, 5, 6], Some(0.8), false)],
                 transitions: vec![(2, Transition::Survived), (3, Transition::Inactive)],
+                senders: vec![],
             },
         ]
     }

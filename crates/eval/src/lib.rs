@@ -38,6 +38,14 @@
 //!
 //! # The rules
 //!
+//! **Days.** Each truth day is paired with the run's result of the same
+//! start. A run of the scenario's first days only (cut short, or still
+//! going) is scored on those days as if the scenario ended there
+//! ([`Scores::n_scenario_days`] tells); a run that lacks a day before one
+//! it has is refused ([`Error::MissingDay`]). So is a run whose senders on
+//! a day are mostly not the truth's ([`Error::ForeignRun`]): a run of the
+//! scenario's capture reports only its senders, whatever its filters.
+//!
 //! **Universe.** On each day the senders scored are the truth's active
 //! senders: more than [`Params::min_packets`] (5) packets. A sender the
 //! pipeline did not report (filtered out, not embedded) counts as pipeline

@@ -47,6 +47,11 @@ pub struct RunDay {
     /// What the tracker said became of each cluster of the previous batch,
     /// by that cluster's lineage.
     pub transitions: Vec<(u64, Transition)>,
+    /// Every sender the batch reported (clustered or not), to check that
+    /// the run was made on the scenario's captures; when empty, the
+    /// clusters' members stand in.
+    #[serde(default)]
+    pub senders: Vec<Ipv4Addr>,
 }
 
 impl RunDay {
@@ -56,7 +61,9 @@ impl RunDay {
     ///
     /// [`Error::BadAddress`] when a member is not an IPv4 address (the
     /// simulator is IPv4 only), [`Error::UnknownTransition`] for a
-    /// transition name other than the five the facade writes.
+    /// transition name other than the five the facade writes. A sender
+    /// outside clusters that is not an IPv4 address is left out of
+    /// [`RunDay::senders`] (it cannot be a scenario's sender).
     pub fn from_result(r: &DayResult) -> Result<Self> {
         let start_unix = r.start_unix;
         let clusters = r
@@ -89,7 +96,8 @@ impl RunDay {
             .iter()
             .map(|t| Ok((t.lineage, transition_of(&t.kind, start_unix)?)))
             .collect::<Result<Vec<_>>>()?;
-        Ok(Self { start_unix, clusters, transitions })
+        let senders = r.senders.iter().filter_map(|s| s.address.parse().ok()).collect();
+        Ok(Self { start_unix, clusters, transitions, senders })
     }
 
     /// The reduced form of a whole run (results in batch order), with

@@ -145,22 +145,42 @@ impl<'a> DayView<'a> {
 /// Scores one run against the truth of each day.
 ///
 /// Each truth day is paired with the run day of the same start; run days
-/// without truth are ignored.
+/// without truth are ignored. A run of the scenario's first days only (a
+/// run still going, or cut short) is scored on those days, as if the
+/// scenario ended there: [`Scores::n_scenario_days`] tells.
 ///
 /// # Errors
 ///
 /// [`Error::NoDays`] without truth days, [`Error::MissingDay`] when a truth
-/// day has no run day, [`Error::Params`] for invalid parameters.
+/// day has no run day while a later one has (or no truth day has one),
+/// [`Error::ForeignRun`] when on some day fewer than half of the run's
+/// senders are senders of the truth day, [`Error::Params`] for invalid
+/// parameters.
 pub fn evaluate_run(run: &[RunDay], truths: &[Truth], params: &Params) -> Result<Scores> {
     params.check()?;
     if truths.is_empty() {
         return Err(Error::NoDays);
     }
     let by_start: HashMap<i64, &RunDay> = run.iter().map(|d| (d.start_unix, d)).collect();
+    let start_of = |t: &Truth| t.start_ns.div_euclid(1_000_000_000);
+    let pairs: Vec<(&Truth, Option<&RunDay>)> =
+        truths.iter().map(|t| (t, by_start.get(&start_of(t)).copied())).collect();
+    let scored: Vec<(&Truth, &RunDay)> = pairs.iter().map_while(|&(t, r)| Some((t, r?))).collect();
+    let n_scored = scored.len();
+    if n_scored == 0 || pairs[n_scored..].iter().any(|(_, r)| r.is_some()) {
+        let day_of = |(t, _): &(&Truth, _)| t.day;
+        let t = truths.get(n_scored).unwrap_or(&truths[0]);
+        return Err(Error::MissingDay {
+            day: t.day,
+            start_unix: start_of(t),
+            run_days: pairs.iter().filter(|(_, r)| r.is_some()).map(day_of).collect(),
+            scenario_days: pairs.iter().map(day_of).collect(),
+        });
+    }
+    let truths = &truths[..n_scored];
     let mut views = Vec::with_capacity(truths.len());
-    for t in truths {
-        let start_unix = t.start_ns.div_euclid(1_000_000_000);
-        let r = by_start.get(&start_unix).ok_or(Error::MissingDay { day: t.day, start_unix })?;
+    for (t, r) in scored {
+        check_same_senders(t, r)?;
         views.push(DayView::new(t, r, params));
     }
 
@@ -207,7 +227,37 @@ pub fn evaluate_run(run: &[RunDay], truths: &[Truth], params: &Params) -> Result
         new_groups.extend(day_new);
     }
     let scenario = truths[0].scenario.clone();
-    Ok(Scores::new(scenario, params.clone(), days, fates, flags, new_groups))
+    let mut scores = Scores::new(scenario, params.clone(), days, fates, flags, new_groups);
+    scores.n_scenario_days = pairs.len();
+    Ok(scores)
+}
+
+/// Checks that a run day was made on the truth day's capture: at least
+/// half of its senders (every sender when the run lists them, else the
+/// clusters' members) are senders of the truth day. A run of the capture
+/// reports only senders of it, whatever its filters; a run of another
+/// scenario's or another telescope's capture shares (next to) none.
+fn check_same_senders(t: &Truth, r: &RunDay) -> Result<()> {
+    let mut run: Vec<Ipv4Addr> = if r.senders.is_empty() {
+        r.clusters.iter().flat_map(|c| c.members.iter().copied()).collect()
+    } else {
+        r.senders.clone()
+    };
+    run.sort_unstable();
+    run.dedup();
+    let mut truth: Vec<Ipv4Addr> = t.senders.iter().map(|s| s.addr).collect();
+    truth.sort_unstable();
+    let n_found = run.iter().filter(|a| truth.binary_search(a).is_ok()).count();
+    if 2 * n_found >= run.len() {
+        return Ok(());
+    }
+    Err(Error::ForeignRun {
+        day: t.day,
+        start_unix: t.start_ns.div_euclid(1_000_000_000),
+        n_run: run.len(),
+        n_found,
+        n_truth: truth.len(),
+    })
 }
 
 /// The three ARIs of a day; `None` when there is nothing to compare.
@@ -484,6 +534,7 @@ mod tests {
                     cluster(20, &[3, 4, 5, 9], false, false),
                 ],
                 transitions: vec![],
+                senders: vec![],
             },
             RunDay {
                 start_unix: DAY,
@@ -495,6 +546,7 @@ mod tests {
                     cluster(60, &[14, 15], true, true),
                 ],
                 transitions: vec![(10, Transition::Split), (20, Transition::Absorbed)],
+                senders: vec![],
             },
         ];
         (run, vec![day0, day1])
@@ -643,6 +695,7 @@ mod tests {
             start_unix: 2 * DAY,
             clusters: vec![cluster(80, &[11, 12, 13], true, true)],
             transitions: vec![(50, Transition::Survived)],
+            senders: vec![],
         });
         let s = evaluate_run(&run, &truths, &params()).unwrap();
         let verdicts: Vec<_> = s.flags.iter().map(|f| (f.day, f.verdict)).collect();
@@ -672,16 +725,76 @@ mod tests {
     #[test]
     fn missing_days_and_bad_params_are_errors() {
         let (run, truths) = two_days();
-        assert!(matches!(
-            evaluate_run(&run[..1], &truths, &params()),
-            Err(Error::MissingDay { day: 1, start_unix: DAY })
-        ));
+        // A run that lacks the first day: which days each side has.
+        let err = evaluate_run(&run[1..], &truths, &params()).unwrap_err();
+        assert!(
+            matches!(&err, Error::MissingDay { day: 0, start_unix: 0, run_days, scenario_days }
+                if run_days == &[1] && scenario_days == &[0, 1]),
+            "{err:?}"
+        );
+        assert_eq!(
+            err.to_string(),
+            "no pipeline result for truth day 0 (starting at 0 s): the run has day 1 of the \
+             scenario's days 0, 1"
+        );
+        // A run of no day of the scenario.
+        let err = evaluate_run(&[], &truths, &params()).unwrap_err();
+        assert!(err.to_string().ends_with("the run has no day of the scenario's days 0, 1"));
         assert!(matches!(evaluate_run(&run, &[], &params()), Err(Error::NoDays)));
         let bad = Params { min_group_size: 0, ..Params::default() };
         assert!(matches!(
             evaluate_run(&run, &truths, &bad),
             Err(Error::Params { name: "min_group_size", .. })
         ));
+    }
+
+    #[test]
+    fn a_run_of_the_first_days_is_scored_on_them() {
+        let (run, truths) = two_days();
+        let whole = evaluate_run(&run, &truths, &params()).unwrap();
+        assert_eq!(whole.n_scenario_days, 2);
+        assert_eq!(whole.partial_note(), None);
+        let first = evaluate_run(&run[..1], &truths, &params()).unwrap();
+        assert_eq!((first.days.len(), first.n_scenario_days), (1, 2));
+        // Day 0 scores as in the whole run; day 1's events are left out.
+        assert_eq!(first.days[0], whole.days[0]);
+        assert_eq!((first.summary.n_fates, first.summary.n_new_groups), (0, 0));
+        let text = first.to_string();
+        assert!(text.contains("scored days 0 to 0 of 2: the run has no result"), "{text}");
+        assert!(!whole.to_string().contains("scored days"));
+    }
+
+    #[test]
+    fn a_run_of_other_captures_is_refused() {
+        let (mut run, truths) = two_days();
+        // Day 1 of another scenario: none of its senders is in the truth.
+        let other = |c: &RunCluster| RunCluster {
+            members: c.members.iter().map(|a| Ipv4Addr::from(u32::from(*a) + 1000)).collect(),
+            ..c.clone()
+        };
+        let foreign: Vec<RunCluster> = run[1].clusters.iter().map(other).collect();
+        let saved = std::mem::replace(&mut run[1].clusters, foreign);
+        let err = evaluate_run(&run, &truths, &params()).unwrap_err();
+        assert!(
+            matches!(
+                err,
+                Error::ForeignRun { day: 1, start_unix: DAY, n_run: 12, n_found: 0, n_truth: 12 }
+            ),
+            "{err:?}"
+        );
+        assert_eq!(
+            err.to_string(),
+            "none of the run's 12 senders of truth day 1 (starting at 86400 s) is among the \
+             scenario's 12 senders of that day"
+        );
+        // The senders the run lists, when it lists them, decide: half of
+        // them in the truth is enough.
+        run[1].clusters = saved;
+        run[1].senders = vec![ip(1), ip(2), ip(200), ip(201)];
+        assert!(evaluate_run(&run, &truths, &params()).is_ok());
+        run[1].senders.push(ip(202));
+        let err = evaluate_run(&run, &truths, &params()).unwrap_err();
+        assert!(err.to_string().starts_with("only 2 of the run's 5 senders of truth day 1"));
     }
 
     #[test]

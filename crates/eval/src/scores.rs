@@ -234,6 +234,11 @@ pub struct Summary {
 pub struct Scores {
     /// The scenario's name, from the truth.
     pub scenario: String,
+    /// Days of the scenario. More than the days scored (`days`) when the
+    /// run covers only the scenario's first days: those are scored as if
+    /// the scenario ended there.
+    #[serde(default)]
+    pub n_scenario_days: usize,
     /// The scoring parameters.
     pub params: Params,
     /// Over the run.
@@ -317,7 +322,22 @@ impl Scores {
             n_new_found,
             novelty_recall: share(n_new_found, n_new_groups),
         };
-        Self { scenario, params, summary, days, fates, flags, new_groups }
+        let n_scenario_days = days.len();
+        Self { scenario, n_scenario_days, params, summary, days, fates, flags, new_groups }
+    }
+
+    /// When the run covers only the scenario's first days, which were
+    /// scored: `scored days 0 to 1 of 6 (...)`; `None` for a whole run.
+    #[must_use]
+    pub fn partial_note(&self) -> Option<String> {
+        let (first, last) = (self.days.first()?, self.days.last()?);
+        (self.days.len() < self.n_scenario_days).then(|| {
+            format!(
+                "scored days {} to {} of {}: the run has no result for the scenario's later days, \
+                 which are left out",
+                first.day, last.day, self.n_scenario_days
+            )
+        })
     }
 
     /// One markdown table row of the summary, for comparing configurations:
@@ -367,6 +387,9 @@ impl fmt::Display for Scores {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let s = &self.summary;
         writeln!(f, "## Scores of scenario `{}`\n", self.scenario)?;
+        if let Some(note) = self.partial_note() {
+            writeln!(f, "{note}\n")?;
+        }
         writeln!(f, "| score | value |\n| --- | --- |")?;
         writeln!(f, "| ARI (mean of days, noise as singletons) | {} |", num(s.ari_mean))?;
         writeln!(f, "| ARI (lowest day) | {} |", num(s.ari_min))?;

@@ -67,7 +67,7 @@ fn run(labels: &[Option<u32>]) -> RunDay {
             novelty_undecided: false,
         })
         .collect();
-    RunDay { start_unix: 0, clusters, transitions: vec![] }
+    RunDay { start_unix: 0, clusters, transitions: vec![], senders: vec![] }
 }
 
 fn labels() -> impl Strategy<Value = Vec<Option<u32>>> {

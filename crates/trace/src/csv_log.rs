@@ -47,14 +47,31 @@ pub enum TimeFormat {
     DateTime,
 }
 
+/// How an address column (sender or destination) is written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum AddrFormat {
+    /// Dotted IPv4, IPv6 text or an unsigned 32-bit integer (IPv4); any
+    /// other text is a pseudonym, kept as [`Addr::Opaque`].
+    #[default]
+    Auto,
+    /// Dotted IPv4, IPv6 text or an unsigned 32-bit integer (IPv4) only:
+    /// any other text makes the row malformed.
+    Ip,
+    /// Opaque ids: every value is a pseudonym, even one that reads as an
+    /// address.
+    Opaque,
+}
+
 /// A column mapping for a CSV log.
 ///
 /// Required: timestamp and sender. Every other field is optional; a cell
 /// holding one of the "not applicable" markers (by default `-` and the
-/// empty string) gives an absent value. Addresses are read as dotted IPv4,
-/// IPv6 text, or an unsigned 32-bit integer (IPv4); any other text is a
-/// pseudonym kept as [`Addr::Opaque`] and named in the reader's
-/// [`OpaqueNames`]. Protocols are numbers or names (`tcp`, `UDP`, `icmp`,
+/// empty string) gives an absent value. Addresses are read as
+/// [`CsvLayout::src_format`] and [`CsvLayout::dst_format`] say; by
+/// default as dotted IPv4, IPv6 text, or an unsigned 32-bit integer (IPv4),
+/// any other text being a pseudonym kept as [`Addr::Opaque`] and named in
+/// the reader's [`OpaqueNames`]. Senders and destinations share one
+/// pseudonym table, numbered in order of first appearance. Protocols are numbers or names (`tcp`, `UDP`, `icmp`,
 /// ...); TCP flags are decimal, `0x` hexadecimal, or letters (`S`, `SA`,
 /// `FSRPAUEC`).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -69,8 +86,12 @@ pub struct CsvLayout {
     pub ts_format: TimeFormat,
     /// Sender column.
     pub src: Column,
+    /// How the sender column writes addresses.
+    pub src_format: AddrFormat,
     /// Destination column.
     pub dst: Option<Column>,
+    /// How the destination column writes addresses.
+    pub dst_format: AddrFormat,
     /// Protocol column (absent: every row is TCP).
     pub proto: Option<Column>,
     /// Source port column.
@@ -105,7 +126,9 @@ impl CsvLayout {
             ts: ts.into(),
             ts_format,
             src: src.into(),
+            src_format: AddrFormat::Auto,
             dst: None,
+            dst_format: AddrFormat::Auto,
             proto: None,
             src_port: None,
             dst_port: None,
@@ -148,10 +171,14 @@ impl CsvLayout {
     /// protocol by name, empty ports for ICMP. There is no destination
     /// address; the honeypot name in `host` is used as an opaque
     /// destination, so per-sender distinct destinations count honeypots.
+    /// A `src` that is not an address (text, a negative number, a number
+    /// beyond 32 bits) makes the row malformed.
     #[must_use]
     pub fn marx() -> Self {
         Self {
+            src_format: AddrFormat::Ip,
             dst: Some("host".into()),
+            dst_format: AddrFormat::Opaque,
             proto: Some("proto".into()),
             src_port: Some("spt".into()),
             dst_port: Some("dpt".into()),
@@ -428,8 +455,15 @@ impl CsvReader {
         };
         let src_text = self.cell(c.src)?.to_owned();
         let dst_text = self.opt_cell(c.dst).map(str::to_owned);
-        let src = self.parse_addr(&src_text);
-        let dst = dst_text.map(|d| self.parse_addr(&d));
+        // Both are checked before either is named, so a malformed row adds
+        // no pseudonym.
+        let src = (AddrCell::of(&src_text, self.layout.src_format), src_text);
+        let dst = dst_text.map(|d| (AddrCell::of(&d, self.layout.dst_format), d));
+        if src.0 == AddrCell::Invalid || dst.as_ref().is_some_and(|d| d.0 == AddrCell::Invalid) {
+            return None;
+        }
+        let src = self.resolve(src);
+        let dst = dst.map(|d| self.resolve(d));
         let is_tcp_udp = p == proto::TCP || p == proto::UDP;
         Some(PacketRecord {
             ts_ns,
@@ -446,16 +480,16 @@ impl CsvReader {
         })
     }
 
-    fn parse_addr(&mut self, s: &str) -> Addr {
-        if let Ok(ip) = s.parse::<IpAddr>() {
-            return match ip {
-                IpAddr::V4(a) => Addr::V4(a),
-                IpAddr::V6(a) => Addr::V6(a),
-            };
+    /// The address of a checked cell, naming a pseudonym on first sight.
+    fn resolve(&mut self, (cell, text): (AddrCell, String)) -> Addr {
+        match cell {
+            AddrCell::Addr(a) => a,
+            AddrCell::Name | AddrCell::Invalid => self.name(&text),
         }
-        if let Ok(n) = s.parse::<u32>() {
-            return Addr::V4(Ipv4Addr::from(n));
-        }
+    }
+
+    /// The pseudonym of `s`, numbered on first sight.
+    fn name(&mut self, s: &str) -> Addr {
         if let Some(&id) = self.index.get(s) {
             return Addr::Opaque(id);
         }
@@ -480,6 +514,34 @@ impl Iterator for CsvReader {
 
     fn next(&mut self) -> Option<Self::Item> {
         self.next_record().transpose()
+    }
+}
+
+/// What an address cell holds under its column's [`AddrFormat`].
+#[derive(Debug, PartialEq, Eq)]
+enum AddrCell {
+    /// An address.
+    Addr(Addr),
+    /// A pseudonym.
+    Name,
+    /// Not an address where only addresses are allowed.
+    Invalid,
+}
+
+impl AddrCell {
+    fn of(s: &str, format: AddrFormat) -> Self {
+        if format == AddrFormat::Opaque {
+            return Self::Name;
+        }
+        let ip = s.parse::<IpAddr>().ok().map(|ip| match ip {
+            IpAddr::V4(a) => Addr::V4(a),
+            IpAddr::V6(a) => Addr::V6(a),
+        });
+        match ip.or_else(|| s.parse::<u32>().ok().map(|n| Addr::V4(Ipv4Addr::from(n)))) {
+            Some(a) => Self::Addr(a),
+            None if format == AddrFormat::Ip => Self::Invalid,
+            None => Self::Name,
+        }
     }
 }
 
@@ -557,6 +619,70 @@ mod tests {
         assert_eq!(r.next_record().unwrap(), None);
         assert_eq!(r.report().malformed(Malformed::CsvField), 1);
         assert_eq!(r.names().get(2), Some("dst_ipaddr1"));
+    }
+
+    #[test]
+    fn marx_senders_must_be_addresses() {
+        let log = "datetime,host,src,proto,type,spt,dpt\n\
+                   2013-03-03 21:53:59,groucho-oregon,hello world,TCP,,6000,1433\n\
+                   2013-03-03 21:54:00,groucho-oregon,4294967296,TCP,,6000,1433\n\
+                   2013-03-03 21:54:01,groucho-tokyo,99999999999,TCP,,6000,1433\n\
+                   2013-03-03 21:54:02,groucho-oregon,-1,TCP,,6000,1433\n\
+                   2013-03-03 21:54:03,groucho-sydney,4294967295,TCP,,6000,22\n\
+                   2013-03-03 21:54:04,groucho-oregon,61.131.218.218,UDP,,53,53\n";
+        let mut r = CsvReader::from_reader("marx.csv", log.as_bytes(), CsvLayout::marx()).unwrap();
+        let got: Vec<(Addr, Option<Addr>)> =
+            std::iter::from_fn(|| r.next_record().unwrap()).map(|rec| (rec.src, rec.dst)).collect();
+        assert_eq!(
+            got,
+            [
+                (Addr::V4(Ipv4Addr::BROADCAST), Some(Addr::Opaque(0))),
+                (Addr::V4(Ipv4Addr::new(61, 131, 218, 218)), Some(Addr::Opaque(1))),
+            ]
+        );
+        assert_eq!(r.report().malformed(Malformed::CsvField), 4);
+        // The rejected rows named nothing: the table holds the two honeypots
+        // of the kept rows, numbered densely.
+        let names: Vec<&str> = r.names().iter().collect();
+        assert_eq!(names, ["groucho-sydney", "groucho-oregon"]);
+    }
+
+    #[test]
+    fn address_columns_follow_their_format() {
+        let log = "ts,src,dst\n1,10.0.0.1,src_ipaddr3\n2,src_ipaddr3,10.0.0.2\n";
+        let read = |src_format, dst_format| {
+            let mut layout = CsvLayout::new("ts", TimeFormat::EpochSeconds, "src");
+            layout.dst = Some("dst".into());
+            (layout.src_format, layout.dst_format) = (src_format, dst_format);
+            let mut r = CsvReader::from_reader("a.csv", log.as_bytes(), layout).unwrap();
+            let got: Vec<(Addr, Option<Addr>)> = std::iter::from_fn(|| r.next_record().unwrap())
+                .map(|rec| (rec.src, rec.dst))
+                .collect();
+            (got, r.report().malformed(Malformed::CsvField))
+        };
+        let ip = |s: &str| Addr::V4(s.parse().unwrap());
+        // Auto: addresses are addresses, anything else a pseudonym.
+        assert_eq!(
+            read(AddrFormat::Auto, AddrFormat::Auto),
+            (
+                vec![
+                    (ip("10.0.0.1"), Some(Addr::Opaque(0))),
+                    (Addr::Opaque(0), Some(ip("10.0.0.2")))
+                ],
+                0
+            )
+        );
+        // Addresses only in `src`: the row with a pseudonymous sender is
+        // malformed.
+        assert_eq!(
+            read(AddrFormat::Ip, AddrFormat::Auto),
+            (vec![(ip("10.0.0.1"), Some(Addr::Opaque(0)))], 1)
+        );
+        // Opaque ids in `src`: even an address is a pseudonym.
+        assert_eq!(
+            read(AddrFormat::Opaque, AddrFormat::Ip),
+            (vec![(Addr::Opaque(0), Some(ip("10.0.0.2")))], 1)
+        );
     }
 
     #[test]

@@ -240,7 +240,7 @@ pub use batch::{
 };
 pub use capture::{CaptureReader, ReadReport};
 pub use corpus::{Corpus, CorpusParams, Sentence, Vocabulary};
-pub use csv_log::{Column, CsvLayout, CsvReader, TimeFormat};
+pub use csv_log::{AddrFormat, Column, CsvLayout, CsvReader, TimeFormat};
 pub use decode::Malformed;
 pub use error::{Error, Result};
 pub use link::LinkType;
