@@ -206,6 +206,16 @@ pub fn run(args: &RunArgs, quiet: bool) -> Result<()> {
         bar.inc(1);
     }
     totals.n_outside = stream.report().n_outside;
+    totals.n_unchecked = stream.report().n_unchecked;
+    if totals.n_unchecked > 0 {
+        warn!(
+            "{} of {} records have no destination address (or a pseudonymous one): the \
+             telescope's prefixes ({}) cannot tell whether they were sent to it, so they are kept",
+            totals.n_unchecked,
+            totals.n_records,
+            runner.pipeline.config().trace.telescope.join(", ")
+        );
+    }
     if totals.n_records == 0 {
         return Err(BadCapture(format!(
             "no records read from any of the {} input file(s)",
@@ -287,6 +297,9 @@ struct InputTotals {
     n_late: u64,
     /// Records not addressed to the telescope (`trace.telescope`).
     n_outside: u64,
+    /// Records kept without that check: no destination address (a flow
+    /// CSV without one, or pseudonymised).
+    n_unchecked: u64,
     n_files_skipped: usize,
 }
 
@@ -310,6 +323,13 @@ impl InputTotals {
             parts.push(format!(
                 "{} record(s) not addressed to the telescope left out",
                 self.n_outside
+            ));
+        }
+        if self.n_unchecked > 0 {
+            parts.push(format!(
+                "{} record(s) without a destination address kept unchecked by the telescope's \
+                 prefixes",
+                self.n_unchecked
             ));
         }
         if parts.is_empty() { String::new() } else { format!("; input: {}", parts.join(", ")) }
@@ -674,13 +694,15 @@ mod tests {
             n_outliers: 2,
             n_late: 3,
             n_outside: 4,
+            n_unchecked: 6,
             n_files_skipped: 1,
         };
         assert_eq!(
             t.describe(),
             "; input: 1 unreadable file(s) skipped, 2 record(s) with an outlier timestamp \
              skipped, 3 record(s) left out for arriving after their day was closed, 4 \
-             record(s) not addressed to the telescope left out"
+             record(s) not addressed to the telescope left out, 6 record(s) without a \
+             destination address kept unchecked by the telescope's prefixes"
         );
     }
 }

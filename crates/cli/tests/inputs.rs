@@ -174,3 +174,35 @@ fn a_file_with_no_usable_record_gives_the_reasons() {
     assert_eq!(o.status.code(), Some(3), "{}", text(&o));
     assert!(text(&o).contains("(1 frames or rows, 1 malformed: 1 csv_field)"), "{}", text(&o));
 }
+
+#[test]
+fn records_without_a_destination_are_said_to_be_unchecked() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    let csv = dir.join("marx.csv");
+    std::fs::write(
+        &csv,
+        "datetime,host,src,proto,type,spt,dpt\n\
+         2013-03-03 21:53:59,groucho-oregon,61.131.218.218,TCP,,6000,1433\n\
+         2013-03-03 21:54:00,groucho-oregon,61.131.218.219,TCP,,6000,1433\n",
+    )
+    .unwrap();
+    let (state, out) = (dir.join("state"), dir.join("out"));
+    let o = darkdca(&[
+        "run",
+        s(&csv),
+        "--csv-layout",
+        "marx",
+        "--telescope",
+        "198.51.100.0/24",
+        "--state",
+        s(&state),
+        "--out",
+        s(&out),
+        "--no-report",
+    ]);
+    assert!(o.status.success(), "{}", text(&o));
+    let t = text(&o);
+    assert!(t.contains("2 of 2 records have no destination address"), "{t}");
+    assert!(t.contains("2 record(s) without a destination address kept unchecked"), "{t}");
+}

@@ -91,7 +91,7 @@ fn a_flipped_bit_in_any_state_file_is_refused_naming_the_file() {
     // Undamaged, the next day goes through, and its files have headers.
     let o = t.run_day(1);
     assert!(o.status.success(), "{}", text(&o));
-    assert_eq!(t.meta()["format_version"], 4);
+    assert_eq!(t.meta()["format_version"], darkdca::state::STATE_FORMAT_VERSION);
     for name in ["tracker", "clustered"] {
         assert!(std::fs::read(t.blob(name)).unwrap().starts_with(b"DDCSTATE"));
     }
@@ -128,7 +128,10 @@ fn a_state_written_before_the_headers_is_still_read() {
     }
     let meta_path = t.state.join("meta.json");
     let meta = std::fs::read_to_string(&meta_path).unwrap();
-    let old = meta.replace("\"format_version\": 4", "\"format_version\": 1");
+    let old = meta.replace(
+        &format!("\"format_version\": {}", darkdca::state::STATE_FORMAT_VERSION),
+        "\"format_version\": 1",
+    );
     assert_ne!(meta, old);
     // Format 1 had no checksum of meta.json either.
     let mut old: serde_json::Value = serde_json::from_str(&old).unwrap();
@@ -137,7 +140,7 @@ fn a_state_written_before_the_headers_is_still_read() {
 
     let o = t.run_day(1);
     assert!(o.status.success(), "{}", text(&o));
-    assert_eq!(t.meta()["format_version"], 4);
+    assert_eq!(t.meta()["format_version"], darkdca::state::STATE_FORMAT_VERSION);
     assert_eq!(t.meta()["days"].as_array().unwrap().len(), 2);
     assert!(std::fs::read(t.blob("tracker")).unwrap().starts_with(b"DDCSTATE"));
 }

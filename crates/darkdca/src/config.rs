@@ -125,7 +125,8 @@ pub struct TraceConfig {
     /// destination address (a flow CSV without that column) cannot be
     /// checked and are kept. Empty (the default, every preset) keeps every
     /// packet. Set by `darkdca run --telescope`, which replaces this list.
-    /// Their order and repeats do not matter.
+    /// Their order, repeats and prefixes inside other listed ones do not
+    /// matter.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub telescope: Vec<String>,
 }
@@ -736,10 +737,25 @@ impl Config {
         // Written in their canonical form (host bits cleared), sorted and
         // without repeats, so that two spellings or orders of the same
         // prefixes give the same hash.
-        let mut telescope: Vec<String> =
-            t.telescope_prefixes()?.iter().map(ToString::to_string).collect();
+        // A prefix inside another listed one adds nothing: left out, so
+        // that sets selecting the same addresses are one configuration.
+        let prefixes = t.telescope_prefixes()?;
+        let network = |p: &Prefix| match p.network() {
+            std::net::IpAddr::V4(a) => crate::trace::Addr::V4(a),
+            std::net::IpAddr::V6(a) => crate::trace::Addr::V6(a),
+        };
+        let inside_another = |i: usize, p: &Prefix| {
+            prefixes.iter().enumerate().any(|(j, q)| {
+                j != i && q.contains(&network(p)) && (q.len() < p.len() || (q == p && j < i))
+            })
+        };
+        let mut telescope: Vec<String> = prefixes
+            .iter()
+            .enumerate()
+            .filter(|&(i, p)| !inside_another(i, p))
+            .map(|(_, p)| p.to_string())
+            .collect();
         telescope.sort_unstable();
-        telescope.dedup();
 
         let e = &self.embedding;
         at_least("embedding.vector_size", e.vector_size as u64, 1)?;
@@ -1318,10 +1334,11 @@ mod tests {
         .unwrap();
         let checked = c.check().unwrap();
         assert_eq!(checked.trace.telescope, ["192.0.2.1/32", "198.51.100.0/24", "2001:db8::/48"]);
-        // In another order and repeated: the same configuration.
+        // In another order, repeated, or with a prefix inside another:
+        // the same configuration.
         let c = Config::from_toml_str(
             "[trace]\ntelescope = [\"2001:db8::/48\", \"192.0.2.1/32\", \"198.51.100.0/24\", \
-             \"198.51.100.9/24\"]\n",
+             \"198.51.100.9/24\", \"198.51.100.128/25\", \"2001:db8:0:1::/64\"]\n",
         )
         .unwrap();
         assert_eq!(c.check().unwrap().hash(), checked.hash());

@@ -99,8 +99,8 @@ pub enum Error {
     /// The state was produced with another configuration.
     #[error(
         "state in {} was made with another configuration ({}) than the one given now ({}); {}; \
-         resume with the state's own configuration (darkdca run without --preset and \
-         --config) or use a new state directory",
+         resume with the state's own configuration (darkdca run without --preset, --config \
+         and --telescope) or use a new state directory",
         path.display(),
         describe(*found_preset, found),
         describe(*expected_preset, expected),

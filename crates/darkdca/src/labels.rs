@@ -220,6 +220,14 @@ fn parse_cidr(s: &str) -> std::result::Result<(IpAddr, u8), String> {
             .ok_or_else(|| format!("{s:?} has a bad prefix length"))?,
         None => max,
     };
+    // An IPv4-mapped IPv6 prefix (`::ffff:1.2.3.0/120`) labels the IPv4
+    // senders it maps: captures give those as IPv4.
+    if let IpAddr::V6(a) = addr
+        && let Some(v4) = a.to_ipv4_mapped()
+        && len >= 96
+    {
+        return Ok((IpAddr::V4(v4), len - 96));
+    }
     Ok((addr, len))
 }
 
@@ -241,6 +249,21 @@ mod tests {
         assert_eq!(gt.label_of(&v4("192.228.79.250")), Some("shodan"));
         assert_eq!(gt.label_of(&v4("1.2.3.5")), None);
         assert_eq!(gt.len(), 2);
+    }
+
+    #[test]
+    fn ipv4_mapped_prefixes_label_ipv4_senders() {
+        let mut gt = GroundTruth::new();
+        gt.add_text(
+            "::ffff:1.31.21.225,scanner
+::ffff:10.0.0.0/104,net
+",
+            Path::new("t"),
+        )
+        .unwrap();
+        assert_eq!(gt.label_of(&v4("1.31.21.225")), Some("scanner"));
+        assert_eq!(gt.label_of(&v4("10.1.2.3")), Some("net"));
+        assert_eq!(gt.label_of(&v4("11.0.0.1")), None);
     }
 
     #[test]

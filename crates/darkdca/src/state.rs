@@ -59,12 +59,12 @@ use crate::word2vec;
 /// writes. Version 1 (no header on `tracker-<gen>.bin` and
 /// `clustered-<gen>.bin`) and version 2 (no novelty wait, so no
 /// `silent_since` nor `tracking.novelty_wait_inactive` or
-/// `novelty_confirm_silhouette` in `meta.json`) and version 3 (no
-/// `clustering.new_cluster_min_probability`) are still read
-/// ([`OLDEST_READABLE_FORMAT`]); builds that write an older version refuse
-/// a newer state by its number instead of failing on fields they do not
-/// know.
-pub const STATE_FORMAT_VERSION: u32 = 4;
+/// `novelty_confirm_silhouette` in `meta.json`), version 3 (no
+/// `clustering.new_cluster_min_probability`) and version 4 (no
+/// `trace.telescope`) are still read ([`OLDEST_READABLE_FORMAT`]); builds
+/// that write an older version refuse a newer state by its number instead
+/// of failing on fields they do not know.
+pub const STATE_FORMAT_VERSION: u32 = 5;
 
 /// The oldest state format version this build reads.
 pub const OLDEST_READABLE_FORMAT: u32 = 1;
@@ -775,9 +775,11 @@ fn day_json(r: &DayResult) -> serde_json::Result<Vec<u8>> {
 /// of [`BLOB_NAMES`]; `None` for any other name.
 fn blob_generation(file_name: &str) -> Option<u64> {
     let (blob, generation) = file_name.strip_suffix(".bin")?.rsplit_once('-')?;
-    // Digits only: `u64::from_str` also takes a leading `+`.
+    // Digits only, as darkdca writes them: `u64::from_str` also takes a
+    // leading `+`, and `model-03.bin` is a user's copy, not a generation.
     let digits = !generation.is_empty() && generation.bytes().all(|b| b.is_ascii_digit());
-    if BLOB_NAMES.contains(&blob) && digits { generation.parse().ok() } else { None }
+    let canonical = generation == "0" || !generation.starts_with('0');
+    if BLOB_NAMES.contains(&blob) && digits && canonical { generation.parse().ok() } else { None }
 }
 
 /// Whether `name` is a temporary file of an atomic write: `.<file>.tmp-<pid>`
@@ -966,7 +968,8 @@ mod tests {
     fn a_commit_removes_only_the_blobs_darkdca_writes() {
         let dir = tempfile::tempdir().unwrap();
         let s = StateDir::new(dir.path());
-        let theirs = ["archive-2024.bin", "notes-3.bin", "tracker-x.bin", "model-+2.bin"];
+        let theirs =
+            ["archive-2024.bin", "notes-3.bin", "tracker-x.bin", "model-+2.bin", "model-03.bin"];
         for name in theirs {
             fs::write(dir.path().join(name), name).unwrap();
         }

@@ -537,7 +537,15 @@ impl AddrCell {
             IpAddr::V4(a) => Addr::V4(a),
             IpAddr::V6(a) => Addr::V6(a),
         });
-        match ip.or_else(|| s.parse::<u32>().ok().map(|n| Addr::V4(Ipv4Addr::from(n)))) {
+        // An address as an unsigned integer: digits only (`u32::from_str`
+        // also takes a leading `+`).
+        let integer = || {
+            (!s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()))
+                .then(|| s.parse::<u32>().ok())
+                .flatten()
+                .map(|n| Addr::V4(Ipv4Addr::from(n)))
+        };
+        match ip.or_else(integer) {
             Some(a) => Self::Addr(a),
             None if format == AddrFormat::Ip => Self::Invalid,
             None => Self::Name,
@@ -628,6 +636,7 @@ mod tests {
                    2013-03-03 21:54:00,groucho-oregon,4294967296,TCP,,6000,1433\n\
                    2013-03-03 21:54:01,groucho-tokyo,99999999999,TCP,,6000,1433\n\
                    2013-03-03 21:54:02,groucho-oregon,-1,TCP,,6000,1433\n\
+                   2013-03-03 21:54:02,groucho-oregon,+5,TCP,,6000,1433\n\
                    2013-03-03 21:54:03,groucho-sydney,4294967295,TCP,,6000,22\n\
                    2013-03-03 21:54:04,groucho-oregon,61.131.218.218,UDP,,53,53\n";
         let mut r = CsvReader::from_reader("marx.csv", log.as_bytes(), CsvLayout::marx()).unwrap();
@@ -640,7 +649,7 @@ mod tests {
                 (Addr::V4(Ipv4Addr::new(61, 131, 218, 218)), Some(Addr::Opaque(1))),
             ]
         );
-        assert_eq!(r.report().malformed(Malformed::CsvField), 4);
+        assert_eq!(r.report().malformed(Malformed::CsvField), 5);
         // The rejected rows named nothing: the table holds the two honeypots
         // of the kept rows, numbered densely.
         let names: Vec<&str> = r.names().iter().collect();
