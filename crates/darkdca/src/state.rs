@@ -609,6 +609,19 @@ impl StateLock {
                 reason: "a file, not a directory".into(),
             });
         }
+        // `create_dir_all` would answer "File exists" for a dangling link.
+        if !dir.exists()
+            && let Ok(target) = fs::read_link(dir)
+        {
+            return Err(Error::NotAState {
+                path: dir.to_owned(),
+                reason: format!(
+                    "a symbolic link to {}, which does not exist; create that folder or give \
+                     another --state",
+                    target.display()
+                ),
+            });
+        }
         fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
         let path = dir.join(LOCK_FILE);
         let mut pid = 0;
@@ -1011,6 +1024,21 @@ mod tests {
         fs::create_dir(other.path().join("days")).unwrap();
         let msg = StateDir::new(other.path()).check_fresh().unwrap_err().to_string();
         assert!(msg.contains("holds days;"), "{msg}");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_state_that_is_a_dangling_link_is_named_as_such() {
+        let dir = tempfile::tempdir().unwrap();
+        let link = dir.path().join("state");
+        std::os::unix::fs::symlink(dir.path().join("missing"), &link).unwrap();
+        let err = StateLock::acquire(&link).unwrap_err();
+        assert!(
+            matches!(&err, Error::NotAState { reason, .. }
+                if reason.contains("a symbolic link to") && reason.contains("missing")),
+            "{err}"
+        );
+        assert!(!dir.path().join("missing").exists());
     }
 
     #[test]
