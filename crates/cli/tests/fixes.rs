@@ -6,7 +6,7 @@ mod common;
 use std::path::Path;
 use std::process::Command;
 
-use common::{darkdca, s, text, two_groups_day as day, write_pcap};
+use common::{darkdca, n_days, s, text, two_groups_day as day, write_pcap};
 
 /// `caps/` with day 0 and day 1, and a small fast configuration.
 fn setup(dir: &Path) {
@@ -19,12 +19,6 @@ fn setup(dir: &Path) {
         "[embedding]\nvector_size = 16\nbootstrap_epochs = 3\nepochs = 2\nthreads = 1\n",
     )
     .unwrap();
-}
-
-fn n_days(state: &Path) -> usize {
-    let meta: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(state.join("meta.json")).unwrap()).unwrap();
-    meta["days"].as_array().unwrap().len()
 }
 
 #[test]

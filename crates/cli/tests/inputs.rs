@@ -6,17 +6,11 @@ mod common;
 use std::net::Ipv4Addr;
 use std::path::Path;
 
-use common::{darkdca, s, text, two_groups_day as day, write_pcap};
+use common::{darkdca, n_days, s, text, two_groups_day as day, write_pcap};
 use darkdca::trace::{Addr, PacketRecord, tcp_flags};
 
 const SMALL: &str =
     "[embedding]\nvector_size = 16\nbootstrap_epochs = 3\nepochs = 2\nthreads = 1\n";
-
-fn n_days(state: &Path) -> usize {
-    let meta: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(state.join("meta.json")).unwrap()).unwrap();
-    meta["days"].as_array().unwrap().len()
-}
 
 #[test]
 fn a_capture_folder_holding_the_state_outputs_and_labels_is_read_again() {

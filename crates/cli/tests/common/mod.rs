@@ -14,6 +14,13 @@ pub const DAY_NS: i64 = 86_400_000_000_000;
 /// 2026-01-01.
 pub const DAY0: i64 = 20_454;
 
+/// How many days the state in `state` has committed.
+pub fn n_days(state: &Path) -> usize {
+    let meta: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(state.join("meta.json")).unwrap()).unwrap();
+    meta["days"].as_array().unwrap().len()
+}
+
 /// Runs the binary with `args`, `SOURCE_DATE_EPOCH` unset.
 pub fn darkdca(args: &[&str]) -> Output {
     darkdca_env(args, &[])
