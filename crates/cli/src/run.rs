@@ -342,17 +342,22 @@ fn open_pipeline(args: &RunArgs) -> Result<Pipeline> {
     let exists = StateDir::new(&args.state).exists();
     if exists && args.preset.is_none() && args.config.is_none() {
         let p = Pipeline::open(&args.state)?;
-        if args.telescope.is_empty() || p.config().trace.telescope == args.telescope {
+        let mut config = p.config().get().clone();
+        if !args.telescope.is_empty() {
+            config.trace.telescope.clone_from(&args.telescope);
+        }
+        // Compared checked, so that the same prefixes in another order or
+        // spelling resume without opening the state twice.
+        let config = config.check()?;
+        if config.hash() == p.config().hash() {
             info!(days = p.days().len(), "resuming state");
             return Ok(p);
         }
         // --telescope alone changes the state's own configuration, which
         // is refused once a day is committed.
-        let mut config = p.config().get().clone();
-        config.trace.telescope.clone_from(&args.telescope);
         let preset = p.preset();
         drop(p);
-        return Ok(Pipeline::open_or_create(&args.state, config.check()?, preset)?);
+        return Ok(Pipeline::open_or_create(&args.state, config, preset)?);
     }
     let (mut config, preset) = resolve_config(args.preset, args.config.as_deref())?;
     if !args.telescope.is_empty() {

@@ -734,11 +734,9 @@ impl Config {
         let t = &self.trace;
         at_least("trace.batch_seconds", u64::from(t.batch_seconds), 1)?;
         at_least("trace.top_services", t.top_services as u64, 1)?;
-        // Written in their canonical form (host bits cleared), sorted and
-        // without repeats, so that two spellings or orders of the same
-        // prefixes give the same hash.
-        // A prefix inside another listed one adds nothing: left out, so
-        // that sets selecting the same addresses are one configuration.
+        // Kept in canonical form (host bits cleared), sorted, without
+        // repeats and without prefixes inside another listed one, so that
+        // lists selecting the same addresses give one hash.
         let prefixes = t.telescope_prefixes()?;
         let network = |p: &Prefix| match p.network() {
             std::net::IpAddr::V4(a) => crate::trace::Addr::V4(a),

@@ -457,11 +457,11 @@ impl CsvReader {
         let dst_text = self.opt_cell(c.dst).map(str::to_owned);
         // Both are checked before either is named, so a malformed row adds
         // no pseudonym.
-        let src = (AddrCell::of(&src_text, self.layout.src_format), src_text);
-        let dst = dst_text.map(|d| (AddrCell::of(&d, self.layout.dst_format), d));
-        if src.0 == AddrCell::Invalid || dst.as_ref().is_some_and(|d| d.0 == AddrCell::Invalid) {
-            return None;
-        }
+        let src = (AddrCell::of(&src_text, self.layout.src_format)?, src_text);
+        let dst = match dst_text {
+            Some(d) => Some((AddrCell::of(&d, self.layout.dst_format)?, d)),
+            None => None,
+        };
         let src = self.resolve(src);
         let dst = dst.map(|d| self.resolve(d));
         let is_tcp_udp = p == proto::TCP || p == proto::UDP;
@@ -484,7 +484,7 @@ impl CsvReader {
     fn resolve(&mut self, (cell, text): (AddrCell, String)) -> Addr {
         match cell {
             AddrCell::Addr(a) => a,
-            AddrCell::Name | AddrCell::Invalid => self.name(&text),
+            AddrCell::Name => self.name(&text),
         }
     }
 
@@ -524,14 +524,14 @@ enum AddrCell {
     Addr(Addr),
     /// A pseudonym.
     Name,
-    /// Not an address where only addresses are allowed.
-    Invalid,
 }
 
 impl AddrCell {
-    fn of(s: &str, format: AddrFormat) -> Self {
+    /// `None` for a value that is not an address where only addresses are
+    /// allowed.
+    fn of(s: &str, format: AddrFormat) -> Option<Self> {
         if format == AddrFormat::Opaque {
-            return Self::Name;
+            return Some(Self::Name);
         }
         let ip = s.parse::<IpAddr>().ok().map(|ip| match ip {
             IpAddr::V4(a) => Addr::V4(a),
@@ -546,9 +546,9 @@ impl AddrCell {
                 .map(|n| Addr::V4(Ipv4Addr::from(n)))
         };
         match ip.or_else(integer) {
-            Some(a) => Self::Addr(a),
-            None if format == AddrFormat::Ip => Self::Invalid,
-            None => Self::Name,
+            Some(a) => Some(Self::Addr(a)),
+            None if format == AddrFormat::Ip => None,
+            None => Some(Self::Name),
         }
     }
 }
